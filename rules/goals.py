@@ -1,0 +1,140 @@
+"""R3 and R4: indicators roll up to the board goal (nämndmål), board goals to the KF goal.
+
+The average is exact (grades are halves), rounded half up to the rulebook's decimals as Excel's
+ROUND does, then banded by the engine; a dominant indicator's colour may cap the status.
+"""
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from . import values as v
+from .engine import get_engine, scale_int
+from .errors import VPInputError
+from .rulebook import load_rulebook
+
+
+@dataclass(frozen=True)
+class GoalResult:
+    average: float | None     # rounded to the rulebook's decimals
+    status: str
+    explanation: str
+    computed_status: str = ""  # for KF goals: the status before a manual judgement
+    rule: str = "R3"
+    parameters: dict = field(default_factory=dict)
+
+
+def read_grades(grades, where="poäng", book=None):
+    """The assessed grades among cell values: numbers 0..1 count, 'Ej bedömd' and empty are left out."""
+    book = book or load_rulebook()
+    not_assessed = {book.data["indicator"]["labels"]["not_assessed"].casefold(),
+                    book.data["goal"]["not_assessed"].casefold()}
+    allowed = {Fraction(str(g)) for g in book.data["indicator"]["grades"].values()}
+    out = []
+    for index, raw in enumerate(_flatten(grades), start=1):
+        place = f"{where} (värde {index})"
+        if raw is None or (isinstance(raw, str) and (not raw.strip() or raw.strip().casefold() in not_assessed)):
+            continue
+        value = v.parse_value(raw, place, book)
+        if value.kind == v.MISSING:
+            continue
+        if value.kind != v.NUMBER:
+            raise VPInputError(place, value.text, "är ingen poäng.",
+                               "Poängen är 0, 0,5 eller 1 (eller Ej bedömd).")
+        grade = Fraction(str(value.number))
+        if grade not in allowed:
+            shown = ", ".join(v.format_number(float(g)) for g in sorted(allowed))
+            raise VPInputError(place, value.text, "är ingen giltig poäng.", f"Tillåtna poäng: {shown}.")
+        out.append(grade)
+    return out
+
+
+def _flatten(values):
+    if isinstance(values, (list, tuple)):
+        for item in values:
+            yield from _flatten(item)
+    else:
+        yield values
+
+
+def goal_status(grades, dominant_colour=None, book=None, where="poäng", dominant_where="dominant_färg"):
+    """R3: the goal's rounded average and status, capped by a dominant indicator's colour if given."""
+    book = book or load_rulebook()
+    engine = get_engine(book)
+    colour = _read_colour(dominant_colour, dominant_where, book)
+    assessed = read_grades(grades, where, book)
+    label = book.data["goal"]["not_assessed"]
+    if not assessed:
+        return GoalResult(None, label, f"{label}: ingen indikator är bedömd.")
+    decimals = book.data["goal"]["round_decimals"]
+    exact = sum(assessed) / len(assessed)
+    units = scale_int(exact, decimals)
+    average = units / 10 ** decimals
+    band = engine.goal_band(units)
+    cap = engine.goal_cap(colour) if colour else ""
+    statuses = [entry["status"] for entry in book.data["goal"]["bands"]]
+    status = band
+    total = v.format_number(float(sum(assessed)))
+    explanation = (f"Medel {total}/{len(assessed)} = {v.format_number(float(exact))}, avrundat "
+                   f"{v.format_fixed(average, decimals)}: {band}.")
+    if cap and statuses.index(cap) > statuses.index(band):
+        status = cap
+        explanation += f" Den dominerande indikatorn är {colour}, så målet är som bäst {cap}."
+    return GoalResult(average, status, explanation,
+                      parameters={"bedömda": len(assessed), "medel": average, "band": band,
+                                  "dominant": colour or "", "tak": cap})
+
+
+def _read_colour(raw, where, book):
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return ""
+    colours = book.data["goal"]["dominant_cap"]
+    if isinstance(raw, str):
+        for colour in colours:
+            if raw.strip().casefold() == colour.casefold():
+                return colour
+        not_assessed = book.data["indicator"]["colours"]["not_assessed"]
+        if raw.strip().casefold() == not_assessed.casefold():
+            return ""
+    raise VPInputError(where, raw, "är ingen färg.", f"Skriv {', '.join(colours)} eller lämna tomt.")
+
+
+def kf_status(board_goal_status=None, office_grades=None, override_status=None, motivation=None,
+              book=None, where=("nämndmålets status", "kontorets poäng", "manuell status", "motivering")):
+    """R4: the KF goal takes its board goal's status; without one it is indicative from the office's
+    indicators; a manual judgement with a motivation is shown next to the computed status and takes
+    precedence."""
+    book = book or load_rulebook()
+    engine = get_engine(book)
+    w_goal, w_grades, w_override, w_motivation = where
+    statuses = [entry["status"] for entry in book.data["goal"]["bands"]] + [book.data["goal"]["not_assessed"]]
+    has_goal = board_goal_status is not None and str(board_goal_status).strip() != ""
+    if has_goal and board_goal_status not in statuses:
+        raise VPInputError(w_goal, board_goal_status, "är ingen målstatus.", f"Giltiga: {', '.join(statuses)}.")
+    override = (override_status or "").strip() if isinstance(override_status, str) or override_status is None \
+        else override_status
+    text = (motivation or "").strip() if isinstance(motivation, str) or motivation is None else str(motivation)
+    if override and override not in book.data["kf"]["override_statuses"]:
+        raise VPInputError(w_override, override, "är ingen status för manuell bedömning.",
+                           f"Skriv {', '.join(book.data['kf']['override_statuses'])}.")
+    if override and not text:
+        raise VPInputError(w_motivation, None, "saknas: en manuell bedömning kräver en skriven motivering.")
+    if text and not override:
+        raise VPInputError(w_override, None, "saknas: motiveringen hör till en manuell status.")
+    source = engine.kf_source(has_goal, bool(override))
+    if has_goal:
+        computed = GoalResult(None, board_goal_status, f"Samma bedömning som nämndmålet: {board_goal_status}.",
+                              rule="R4")
+    else:
+        inner = goal_status(office_grades, book=book, where=w_grades)
+        label = book.data["kf"]["indicative_label"]
+        computed = GoalResult(inner.average, inner.status,
+                              f"Inget nämndmål; {label} status från kontorets indikatorer. {inner.explanation}",
+                              rule="R4", parameters=inner.parameters)
+    if source == "override":
+        label = book.data["kf"]["override_label"]
+        return GoalResult(computed.average, override,
+                          f"{label.capitalize()}: {override} ({text}). Beräknad status: {computed.status}.",
+                          computed_status=computed.status, rule="R4",
+                          parameters={**computed.parameters, "källa": source})
+    return GoalResult(computed.average, computed.status, computed.explanation, computed_status=computed.status,
+                      rule="R4", parameters={**computed.parameters, "källa": source})
