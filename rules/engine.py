@@ -14,6 +14,10 @@ durable-rules 2.0.28 is unmaintained and was measured failing here in these ways
 At load, every band's boundary values run through the engine; a disagreement with the rulebook
 stops the start.
 
+Decisions are memoised per engine (a bounded LRU keyed by the exact fact): a fact the engine has
+decided is not posted again. The facts are small fixed-point tuples, so a workbook's thousands of
+indicators repeat few of them; the memo keeps memory flat (bounded) and is off with memo_size=0.
+
 The rulesets are plain dicts built from the rulebook (data, not code): thresholds, grades, colours
 and statuses come from the TOML file, and actions are looked up by name.
 """
@@ -21,6 +25,7 @@ and statuses come from the TOML file, and actions are looked up by name.
 import itertools
 import json
 import threading
+from collections import OrderedDict
 
 from durable import engine as _durable
 
@@ -155,8 +160,11 @@ def build_rulesets(book, suffix):
 class Engine:
     """The classification rules of one rulebook, run in durable-rules."""
 
-    def __init__(self, book):
+    def __init__(self, book, memo_size=8192):
         self.book = book
+        self.memo_size = memo_size
+        self._memo = OrderedDict()
+        self.posts = 0  # decisions that went through durable-rules (for the benchmark)
         suffix = next(_RULESET_IDS)
         self.rulesets = build_rulesets(book, suffix)
         self._names = {key.rsplit("_", 1)[0]: key for key in self.rulesets}
@@ -166,9 +174,24 @@ class Engine:
         self.self_check()
 
     def _post(self, kind, fact):
-        """One decision: fresh session, one event, state checked, session deleted."""
+        """One decision: from the memo, or a fresh session, one event, state checked, session deleted."""
+        key = (kind, *fact.values())
+        with _LOCK:
+            known = self._memo.get(key)
+            if known is not None:
+                self._memo.move_to_end(key)
+                return dict(known)
+            decision = self._decide(kind, fact)
+            if self.memo_size:
+                self._memo[key] = decision
+                if len(self._memo) > self.memo_size:
+                    self._memo.popitem(last=False)
+            return dict(decision)
+
+    def _decide(self, kind, fact):
         name = self._names[kind]
         with _LOCK:
+            self.posts += 1
             sid = str(next(_SESSION_IDS))
             try:
                 state = _HOST.post(name, {"sid": sid, **fact})
@@ -216,7 +239,16 @@ class Engine:
 
     # --- start-up check ------------------------------------------------------------------------
     def self_check(self):
-        """Run every boundary through the engine and compare with the rulebook read directly."""
+        """Run every boundary through the engine; refuse to start if it disagrees with the rulebook."""
+        try:
+            problems = self._boundary_problems()
+        except EngineError as exc:
+            problems = [str(exc)]
+        if problems:
+            raise RulebookError("Regelmotorn och regelboken är inte överens: " + "; ".join(problems))
+
+    def _boundary_problems(self):
+        """Every band's boundary values and every comparison, engine vs the rulebook read directly."""
         problems = []
         ind = self.book.data["indicator"]
         for op in COMPARISONS:
@@ -248,8 +280,7 @@ class Engine:
                 got = self.budget_colour(units)
                 if got != want:
                     problems.append(f"budgetband {units}: {got!r} != {want!r}")
-        if problems:
-            raise RulebookError("Regelmotorn och regelboken är inte överens: " + "; ".join(problems))
+        return problems
 
 
 def expected_met(op, utfall, referens):

@@ -29,8 +29,12 @@ def read_grades(grades, where="poäng", book=None):
     not_assessed = {book.data["indicator"]["labels"]["not_assessed"].casefold(),
                     book.data["goal"]["not_assessed"].casefold()}
     allowed = {Fraction(str(g)) for g in book.data["indicator"]["grades"].values()}
+    fast = {float(g): g for g in allowed}
     out = []
     for index, raw in enumerate(_flatten(grades), start=1):
+        if type(raw) in (int, float) and raw in fast:  # the usual case: a grade from VP_INDICATORSCORE
+            out.append(fast[raw])
+            continue
         place = f"{where} (värde {index})"
         if raw is None or (isinstance(raw, str) and (not raw.strip() or raw.strip().casefold() in not_assessed)):
             continue
@@ -117,9 +121,9 @@ def kf_status(board_goal_status=None, office_grades=None, override_status=None, 
         raise VPInputError(w_override, override, "är ingen status för manuell bedömning.",
                            f"Skriv {', '.join(book.data['kf']['override_statuses'])}.")
     if override and not text:
-        raise VPInputError(w_motivation, None, "saknas: en manuell bedömning kräver en skriven motivering.")
+        raise VPInputError(w_motivation, None, "saknas – en manuell bedömning kräver en skriven motivering.")
     if text and not override:
-        raise VPInputError(w_override, None, "saknas: motiveringen hör till en manuell status.")
+        raise VPInputError(w_override, None, "saknas – motiveringen hör till en manuell status.")
     source = engine.kf_source(has_goal, bool(override))
     if has_goal:
         computed = GoalResult(None, board_goal_status, f"Samma bedömning som nämndmålet: {board_goal_status}.",

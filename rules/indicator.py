@@ -144,8 +144,12 @@ def _numeric(value, where, what):
 
 
 def grade_indicator(ingaende, riktvarde, utfall, aktiviteter=None, book=None,
-                    where=("ingående", "riktvärde", "utfall", "aktiviteter")):
-    """Grade one indicator from the values as typed; `where` names the four cells for messages."""
+                    where=("ingående", "riktvärde", "utfall", "aktiviteter"), engine=None):
+    """Grade one indicator from the values as typed; `where` names the four cells for messages.
+
+    `engine` decides met/not met (default: the durable-rules engine of `book`); the benchmark passes
+    a plain-Python decider with the same interface to measure the engine's cost.
+    """
     book = book or load_rulebook()
     w_base, w_target, w_out, w_act = where
     target = parse_target(riktvarde, w_target, book)
@@ -209,7 +213,7 @@ def grade_indicator(ingaende, riktvarde, utfall, aktiviteter=None, book=None,
         band = v.format_percent(right) if target.value.kind == v.PERCENT else v.format_number(right)
         sentence = f"Utfall {outcome.shown()} {{op}} ±{band} (riktvärde {target.text})"
 
-    decision = get_engine(book).grade(comparison, v.to_micro(left), v.to_micro(right), activities)
+    decision = (engine or get_engine(book)).grade(comparison, v.to_micro(left), v.to_micro(right), activities)
     key = decision["utfall_nyckel"]
     met = key == "met"
     if target.kind == YES_TARGET:

@@ -6,6 +6,7 @@ display, or raises `VPInputError` naming the place and the text.
 """
 
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -122,14 +123,7 @@ def check_number(x, where, book=None):
 
 
 def _is_number(raw):
-    if isinstance(raw, bool):
-        return False
-    try:
-        import numbers
-
-        return isinstance(raw, numbers.Real)
-    except Exception:  # pragma: no cover
-        return False
+    return not isinstance(raw, bool) and isinstance(raw, numbers.Real)
 
 
 def parse_value(raw, where, book=None):
@@ -269,7 +263,12 @@ def parse_activities(raw, where, book=None):
         if x in (0.0, 1.0):
             return x == 1.0
         raise VPInputError(where, format_number(x), "ska vara JA eller NEJ.")
-    value = parse_value(raw, where, book)
+    try:
+        value = parse_value(raw, where, book)
+    except VPInputError:
+        value = None
+    if value is None:
+        raise VPInputError(where, raw, "ska vara JA eller NEJ (planerade eller genomförda aktiviteter).")
     if value.kind == MISSING and not value.text:
         return bool(book.data["indicator"]["empty_activities_are"])
     if value.kind in (YES, NO):
@@ -280,6 +279,8 @@ def parse_activities(raw, where, book=None):
 def parse_amount(raw, where, book=None, allow_missing=False):
     """An amount (mnkr, kr, volumes): a plain number, never a percentage or a word."""
     book = book or load_rulebook()
+    if isinstance(raw, bool):
+        check_number(raw, where, book)  # raises: a boolean is not an amount
     value = parse_value(raw, where, book)
     if value.kind == MISSING and allow_missing:
         return None

@@ -17,6 +17,12 @@ repo) and patch it; no VBA project is generated from scratch.
   stream (``_VBA_PROJECT``, ``PROJECT``, ``PROJECTwm``, the other modules) is copied
   byte for byte. ``_VBA_PROJECT`` has version 0xFFFF, so Office ignores cached p-code and
   compiles the project from source ([MS-OVBA] 2.3.4.1).
+* UDF wrappers: after the ``RibbonMyAddin.bas`` text the module gets one VBA ``Function`` per
+  UDF of ``xl_addin.udfs`` (``=VP_...()``), generated at build time by xlwings' own
+  ``generate_vba_wrapper`` (``xl_addin/vba_wrappers.py``), so the formulas work as soon as
+  the add-in is loaded, without xlwings "Import Functions" (which needs trust access to the
+  VBA object model and rewrites the file). Their Python module must be the sheet's
+  "UDF Modules" value.
 * Settings sheet: the template's disabled ``_myaddin.conf`` becomes ``myaddin.conf`` with
   the values of ``addin/conf.toml``. The name must be ``myaddin``: the xlwings VBA module
   looks up ``PROJECT_NAME & ".conf"`` with ``Public Const PROJECT_NAME = "myaddin"``, and
@@ -24,8 +30,9 @@ repo) and patch it; no VBA project is generated from scratch.
 
 Reproducible: same inputs give the same bytes. The template is checked against a pinned
 sha256; text inputs are read with normalised line endings (a CRLF checkout builds the same
-file); pyOpenVBA's compressor and CFB writer are deterministic pure Python; the zip has a
-fixed entry order (the template's), fixed timestamps and attributes, and stored
+file); the UDF wrappers are text from the pinned xlwings' generator, in its order (sorted
+by function name); pyOpenVBA's compressor and CFB writer are deterministic pure Python; the
+zip has a fixed entry order (the template's), fixed timestamps and attributes, and stored
 (uncompressed) entries so that no zlib version can change the bytes.
 
 Only ``build*`` needs pyOpenVBA (a ``test`` extra); ``read_conf``/``with_conf`` (used by
@@ -140,6 +147,24 @@ def callback_source() -> str:
     if not re.search(rf"^\s*(Public\s+)?Sub\s+{CALLBACK_SUB}\s*\(", text, re.MULTILINE | re.IGNORECASE):
         raise BuildError(f"{CALLBACK_SOURCE} has no Sub {CALLBACK_SUB}(...)")
     return text.rstrip("\n").replace("\n", "\r\n") + "\r\n"
+
+
+def module_source() -> str:
+    """The whole callback module: RibbonMyAddin.bas, a blank line, then the generated UDF
+    wrappers (xl_addin.vba_wrappers.addin_section), with CRLF line endings."""
+    from xl_addin import vba_wrappers
+
+    udf_modules = load_conf().get("UDF Modules")
+    if udf_modules != vba_wrappers.UDF_MODULE:
+        raise BuildError(
+            f"{CONF_SOURCE}: \"UDF Modules\" is {udf_modules!r}; the add-in's VBA wrappers call "
+            f"{vba_wrappers.UDF_MODULE!r}"
+        )
+    try:
+        section = vba_wrappers.addin_section()
+    except vba_wrappers.WrapperError as exc:
+        raise BuildError(f"UDF wrappers: {exc}") from None
+    return callback_source() + "\r\n" + section.replace("\n", "\r\n")
 
 
 def customui_source() -> bytes:
@@ -386,7 +411,7 @@ def build_bytes(template: bytes | None = None) -> bytes:
     template = read_template() if template is None else template
     conf = load_conf()
     customui = customui_source()
-    source = callback_source()
+    source = module_source()
 
     entries = read_zip(template)
     names = [name for name, _ in entries]

@@ -75,9 +75,10 @@ def _broadcast(name, func, args, argnames):
 
 def _excel(func):
     """Register for Excel: in Excel a VPInputError becomes the readable message in the cell."""
-    if not _IN_EXCEL:
-        return func
+    return _wrap_for_excel(func) if _IN_EXCEL else func
 
+
+def _wrap_for_excel(func):
     @functools.wraps(func)
     def in_excel(*args):
         try:
@@ -256,6 +257,9 @@ def VP_RULE(namn):
     if isinstance(value, dict):
         raise VPInputError("namn", namn, "är en grupp av regler, inte ett värde.",
                            f"Välj en av: {', '.join(f'{namn}.{k}' for k in value)}.")
+    if isinstance(value, list) and any(isinstance(x, (dict, list)) for x in value):
+        raise VPInputError("namn", namn, "är en grupp av regler, inte ett värde.",
+                           f"Välj t.ex. {namn}.0.")
     if isinstance(value, list):
         return "; ".join(str(x) for x in value)
     return value

@@ -1,0 +1,135 @@
+"""R2 on all 24 indicators of the plan (baselines and targets as transcribed), and on cases the plan
+does not show: operators, range baselines, tolerance edges, units, bad words."""
+
+import pytest
+
+from rules.errors import VPInputError
+from rules.indicator import grade_indicator
+
+# Id -> (outcome as an economist would type it, activities, expected grade, expected colour).
+# Grades worked out by hand from RULES.md R2, not by the code under test.
+PLAN_CASES = {
+    "I01": ("5/5", None, 1.0, "Grön"),            # Samtliga, no baseline needed
+    "I02": ("3/5", "JA", 0.5, "Gul"),             # Öka from 3/5: equal is not improved
+    "I03": ("65%", None, 1.0, "Grön"),
+    "I04": ("40%", "JA", None, "Grå"),            # no target in the plan -> Ej bedömd
+    "I05": ("28%", "NEJ", 0.0, "Röd"),            # numeric target 30 %
+    "I06": ("4", None, 1.0, "Grön"),              # numeric target 4, >= by default
+    "I07": ("83%", "JA", 0.5, "Gul"),             # Medel 83% -> 83 % is not > 83 %
+    "I08": ("91%", None, 1.0, "Grön"),
+    "I09": ("Fyra av fem insatser", "NEJ", 0.0, "Röd"),
+    "I10": ("Samtliga", None, 1.0, "Grön"),
+    "I11": ("72,4 (2024)", None, 1.0, "Grön"),
+    "I12": ("NEJ", "JA", 0.5, "Gul"),
+    "I13": ("99%", None, 1.0, "Grön"),            # Bibehåll: equal is kept
+    "I14": (None, None, None, "Grå"),
+    "I15": ("12%", None, None, "Grå"),
+    "I16": ("-0,5 %", None, 1.0, "Grön"),         # the edge of +/- 0,5 %
+    "I17": ("66", None, 0.0, "Röd"),
+    "I18": ("100%", None, 1.0, "Grön"),
+    "I19": ("15%", "JA", 0.5, "Gul"),             # range 10-15%: Öka must beat 15 %
+    "I20": (0.97, "JA", 0.5, "Gul"),              # a percent-formatted cell holds 0,97
+    "I21": ("82", None, 1.0, "Grön"),             # Öka/Bibehålla
+    "I22": ("10,5%", "NEJ", 0.0, "Röd"),          # Minska/Bibehålla
+    "I23": ("84,2%", None, 1.0, "Grön"),
+    "I24": ("8,7 %", None, 1.0, "Grön"),
+}
+
+
+def test_every_plan_indicator_has_a_case(plan_indicators):
+    assert sorted(plan_indicators) == sorted(PLAN_CASES)
+    assert len(plan_indicators) == 24
+
+
+@pytest.mark.parametrize("indicator_id", sorted(PLAN_CASES))
+def test_plan_indicators(plan_indicators, indicator_id):
+    row = plan_indicators[indicator_id]
+    outcome, activities, grade, colour = PLAN_CASES[indicator_id]
+    result = grade_indicator(row["Ingående värde"], row["Riktvärde 2025"], outcome, activities)
+    assert result.score == grade
+    assert result.colour == colour
+    if grade is None:
+        assert result.status == "Ej bedömd"
+        assert result.explanation.startswith("Ej bedömd: ")
+    else:
+        assert result.explanation.endswith(f"{str(grade).replace('.', ',').removesuffix(',0')}.")
+
+
+def test_explanation_reads_aloud():
+    result = grade_indicator("61%", "Öka", "65%")
+    assert result.explanation == "Utfall 65\u00a0% > ingående värde 61\u00a0% (riktvärde Öka): förbättrat, 1."
+    result = grade_indicator("61%", "Öka", "60%", "JA")
+    assert "aktiviteter finns" in result.explanation and result.explanation.endswith("0,5.")
+
+
+def test_not_assessed_reasons():
+    assert "ingående värde saknas ('Nytt värde')" in grade_indicator("Nytt värde", "Öka", "50%").explanation
+    assert "utfall saknas" in grade_indicator("61%", "Öka", None).explanation
+    assert "riktvärde saknas" in grade_indicator("61%", "", "50%").explanation
+    # A numeric, Samtliga or JA target needs no baseline.
+    assert grade_indicator("Nytt värde", "30%", "31%").score == 1.0
+    assert grade_indicator("", "JA", "JA").score == 1.0
+
+
+@pytest.mark.parametrize(
+    "baseline, target, outcome, activities, grade",
+    [
+        ("10-15%", "Minska", "9%", None, 1.0),        # Minska compares with the lower end
+        ("10-15%", "Minska", "12%", "JA", 0.5),
+        ("10-15%", "Minska/Bibehålla", "10%", None, 1.0),
+        ("", "högst 8%", "7%", None, 1.0),
+        ("", "högst 8%", "8,1%", None, 0.0),
+        ("", "<= 8%", "8%", None, 1.0),
+        ("", ">= 30%", "30%", None, 1.0),
+        ("", "minst 30%", "29,9%", "JA", 0.5),
+        ("", "> 4", "4", None, 0.0),
+        ("", "< 4", "3", None, 1.0),
+        ("", "+/- 0,5 %", "+0,51%", None, 0.0),
+        ("", "± 0,5 %", 0.005, None, 1.0),
+        ("", "Samtliga", "5 av 5", None, 1.0),
+        ("", "Samtliga", 1, None, 1.0),
+        ("", "Samtliga", "99%", "JA", 0.5),
+        ("", "JA", True, None, 1.0),
+        ("", "JA", False, "Ja", 0.5),
+        ("0,61", "Öka", "62%", None, 1.0),            # 0,61 in a percent cell vs 62 %
+        ("Medel 83% (samtliga insatser)", "öka", "83,1%", None, 1.0),  # words are case-insensitive
+        ("3/5", "Öka", "Fyra av fem", None, 1.0),
+        ("1 000", "Minska", "999,5", None, 1.0),
+    ],
+)
+def test_cases_the_plan_does_not_show(baseline, target, outcome, activities, grade):
+    assert grade_indicator(baseline, target, outcome, activities).score == grade
+
+
+def test_mixed_units_name_the_cell_and_say_what_to_write():
+    with pytest.raises(VPInputError) as error:
+        grade_indicator("61%", "Öka", "65", where=("Indikatorer!E7", "Indikatorer!F7", "Indikatorer!K7", "L7"))
+    message = str(error.value)
+    assert message.startswith("Indikatorer!K7: '65'")
+    assert "Skriv 65 %" in message
+    with pytest.raises(VPInputError, match="^utfall: '35'"):
+        grade_indicator("", "30%", "35")
+
+
+def test_unknown_target_word():
+    with pytest.raises(VPInputError) as error:
+        grade_indicator("61%", "Förbättra", "65%")
+    assert "'Förbättra' är inget känt riktvärde" in str(error.value)
+    assert "Öka" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (("61%", "Öka", "mycket"), "utfall: 'mycket'"),
+        (("61%", "JA", "65%"), "ska vara JA eller NEJ"),
+        (("JA", "Öka", "65%"), "ingående: 'JA' kan inte jämföras"),
+        (("61%", "Öka", float("nan")), "NaN"),
+        (("61%", "Öka", float("inf")), "oändligt"),
+        (("61%", "Öka", "10-20%"), "intervall"),
+        (("61%", "Öka", "65%", "kanske"), "aktiviteter: 'kanske'"),
+    ],
+)
+def test_bad_input_classes(args, fragment):
+    with pytest.raises(VPInputError, match=fragment):
+        grade_indicator(*args)

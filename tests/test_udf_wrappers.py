@@ -1,0 +1,193 @@
+"""VBA wrappers for the UDFs (=VP_...()), generated at build time with xlwings' generator.
+
+What only a real Windows Excel can confirm is listed in docs/excel-checklist.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+import warnings
+
+import pytest
+import xlwings
+
+from xl_addin import build_addin, udfs, vba_wrappers
+
+EXPECTED = vba_wrappers.expected_declarations(udfs.CATALOGUE)
+DECORATORS = ("func", "arg", "ret", "sub", "script")
+
+
+@pytest.fixture(scope="module")
+def generated() -> tuple[str, dict[str, dict]]:
+    return vba_wrappers.generate()
+
+
+@pytest.fixture(scope="module")
+def built_modules(tmp_path_factory) -> dict[str, str]:
+    pytest.importorskip("pyopenvba")
+    pytest.importorskip("oletools")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from oletools.olevba import VBA_Parser
+
+        data = build_addin.build(tmp_path_factory.mktemp("wrappers") / "vp.xlam").read_bytes()
+        parser = VBA_Parser("vp.xlam", data=data)
+        try:
+            return {fn.rsplit(".", 1)[0]: code for _, _, fn, code in parser.extract_macros()}
+        finally:
+            parser.close()
+
+
+def function_body(vba: str, name: str) -> str:
+    match = re.search(rf"^Function {name}\(.*?^End Function", vba, re.M | re.S)
+    assert match, name
+    return match.group(0)
+
+
+# --------------------------------------------------------------------------- generator
+
+
+def test_expected_declarations_cover_the_catalogue():
+    assert list(EXPECTED) == [f.__name__ for f in udfs.CATALOGUE]
+    assert EXPECTED["VP_GOALSTATUS"] == ["poang", "Optional dominant_farg"]
+    assert EXPECTED["VP_SPLIT_LSS_SOL"] == ["belopp", "Optional hs_del", "Optional decimaler"]
+    assert EXPECTED["VP_VOLUMEADJ"] == ["budgeterad_volym", "ny_volym", "standardkostnad"]
+
+
+def test_generator_declares_every_catalogue_function_with_its_arguments(generated):
+    vba, infos = generated
+    assert vba_wrappers.declarations(vba) == EXPECTED
+    assert set(infos) == set(EXPECTED)
+    # xlwings' order: sorted by name (dir(module)), so the build is deterministic
+    assert list(vba_wrappers.declarations(vba)) == sorted(EXPECTED)
+
+
+def test_generated_wrappers_call_xlwings_for_the_udf_module(generated):
+    vba, _ = generated
+    for name, params in EXPECTED.items():
+        body = function_body(vba, name)
+        args = ", ".join(p.removeprefix("Optional ") for p in params)
+        assert (
+            f'{name} = XLPy.CallUDF("xl_addin.udfs", "{name}", Array({args}), ActiveWorkbook, Application.Caller)'
+            in body
+        )
+        assert '#If App = "Microsoft Excel" Then' in body
+        assert "ThisWorkbook" not in body  # add-in variant: the workbook is ActiveWorkbook
+        assert f"{name} = Err.Description" in body
+
+
+def test_generation_is_repeatable(generated):
+    assert vba_wrappers.generate()[0] == generated[0]
+    assert vba_wrappers.addin_section() == vba_wrappers.addin_section()
+
+
+def test_descriptions_are_the_docstrings_in_windows_1252(generated):
+    _, infos = generated
+    for func in udfs.CATALOGUE:
+        text = vba_wrappers.description(infos[func.__name__])
+        assert 0 < len(text) <= 255
+        text.encode("cp1252")
+        assert '"' not in text and "\u2212" not in text
+        assert text == " ".join(func.__doc__.split()).replace("\u2212", "-").replace('"', "\u201d")[:255]
+    assert vba_wrappers.description(infos["VP_SAVING"]).startswith("Besparingskravet: -3 %")
+
+
+# --------------------------------------------------------------------------- stubbing
+
+
+def test_stubbing_leaves_modules_and_decorators_as_they_were():
+    for name in vba_wrappers._PREIMPORT:
+        importlib.import_module(name)
+    modules = dict(sys.modules)
+    decorators = {name: getattr(xlwings, name, None) for name in DECORATORS}
+    had_udfs_attr = "udfs" in vars(xlwings)
+
+    vba_wrappers.generate()
+
+    assert set(sys.modules) == set(modules)
+    assert all(sys.modules[name] is module for name, module in modules.items())
+    assert {name: getattr(xlwings, name, None) for name in DECORATORS} == decorators
+    assert ("udfs" in vars(xlwings)) == had_udfs_attr
+    assert vba_wrappers._PRIVATE_NAME not in sys.modules
+    assert sys.modules["xl_addin.udfs"] is udfs
+    if sys.platform != "win32":
+        for name in ("pythoncom", "pywintypes", "win32com", "win32com.client", "xlwings.udfs"):
+            assert name not in sys.modules, name
+        for func in udfs.CATALOGUE:
+            assert not hasattr(func, "__xlfunc__"), func.__name__
+        assert udfs.VP_SPLIT_STAFF(10, 1) == [6.0, 4.0]
+
+
+def test_stubbing_is_undone_when_the_udf_module_fails(tmp_path, monkeypatch):
+    for name in vba_wrappers._PREIMPORT:
+        importlib.import_module(name)
+    broken = tmp_path / "udfs.py"
+    broken.write_text("import xlwings as xw\n\n@xw.func\ndef VP_X(a):\n    return a\n\nraise RuntimeError('boom')\n")
+    monkeypatch.setattr(vba_wrappers, "UDF_SOURCE", broken)
+    modules = dict(sys.modules)
+    decorators = {name: getattr(xlwings, name, None) for name in DECORATORS}
+    with pytest.raises(RuntimeError, match="boom"):
+        vba_wrappers.generate()
+    assert set(sys.modules) == set(modules)
+    assert {name: getattr(xlwings, name, None) for name in DECORATORS} == decorators
+
+
+def test_decorated_functions_must_match_the_catalogue(tmp_path, monkeypatch):
+    other = tmp_path / "udfs.py"
+    other.write_text(
+        "import xlwings as xw\n\n@xw.func\ndef VP_A(a):\n    return a\n\n"
+        "@xw.func\ndef VP_B(b):\n    return b\n\nCATALOGUE = [VP_A]\n"
+    )
+    monkeypatch.setattr(vba_wrappers, "UDF_SOURCE", other)
+    with pytest.raises(vba_wrappers.WrapperError, match="CATALOGUE"):
+        vba_wrappers.generate()
+
+
+def test_conf_udf_modules_must_be_the_wrapped_module(monkeypatch):
+    conf = dict(build_addin.load_conf(), **{"UDF Modules": "other.udfs"})
+    monkeypatch.setattr(build_addin, "load_conf", lambda: conf)
+    with pytest.raises(build_addin.BuildError, match="UDF Modules"):
+        build_addin.module_source()
+
+
+# --------------------------------------------------------------------------- built add-in
+
+
+def test_built_addin_declares_every_catalogue_function(built_modules):
+    module = built_modules[build_addin.CALLBACK_MODULE]
+    assert vba_wrappers.declarations(module) == EXPECTED
+    for name, source in built_modules.items():
+        if name != build_addin.CALLBACK_MODULE:
+            declared = set(re.findall(r"^[ \t]*(?:\w+[ \t]+)?(?:Function|Sub)[ \t]+(\w+)", source, re.M | re.I))
+            assert not declared & set(EXPECTED), name
+
+
+def test_built_module_is_the_bas_then_the_generated_section(built_modules):
+    module = built_modules[build_addin.CALLBACK_MODULE]
+    bas = build_addin.callback_source()
+    assert module.replace("\r\n", "\n").startswith(bas.replace("\r\n", "\n"))
+    rest = module.replace("\r\n", "\n")[len(bas.replace("\r\n", "\n")) :]
+    assert rest == "\n" + vba_wrappers.addin_section()
+    assert "genererade vid bygget" in rest
+    # the #If App branches need the constant that xlwings' own import module defines
+    assert rest.index('#Const App = "Microsoft Excel"') < rest.index("#If App")
+
+
+def test_built_functions_carry_their_description(built_modules, generated):
+    module = built_modules[build_addin.CALLBACK_MODULE]
+    _, infos = generated
+    for name in EXPECTED:
+        lines = function_body(module, name).splitlines()
+        assert lines[1] == f'Attribute {name}.VB_Description = "{vba_wrappers.description(infos[name])}"'
+
+
+def test_wrappers_only_call_vba_that_the_addin_has(built_modules):
+    xlwings_module = built_modules["xlwings"]
+    assert re.search(r"^Function XLPy\(\)", xlwings_module, re.M)  # Public by default
+    assert not re.search(r"^Private Function XLPy\(", xlwings_module, re.M)
+    module = built_modules[build_addin.CALLBACK_MODULE]
+    # Option Explicit holds in the callback module: the wrappers use no undeclared variables
+    assert "Option Explicit" in module
+    assert "ParamArray" not in module and "argsArray" not in module
