@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import pandas as pd  # noqa: E402
 
 from rules import engine as engine_module  # noqa: E402
-from rules import indicator, values  # noqa: E402
+from rules import clear_caches  # noqa: E402
 from rules.batch import grade_indicators, rollup_goals  # noqa: E402
 from rules.engine import Engine, expected_met  # noqa: E402
 from rules.indicator import grade_indicator  # noqa: E402
@@ -121,9 +121,7 @@ def main():
     big = typed_indicators(10_000)
     for label in ("kall (ny motor, tomma cacher)", "varm"):
         if label.startswith("kall"):
-            engine_module._ENGINES.clear()
-            indicator._TARGETS.clear()
-            values._PARSED.clear()
+            clear_caches()
         start = time.perf_counter()
         graded = grade_indicators(big, book=book)
         goals = rollup_goals(pd.concat([big, graded], axis=1), book=book)

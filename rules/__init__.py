@@ -1,0 +1,13 @@
+"""The VP 2025 rules: reading values (R1), grading (R2), goals (R3, R4), budget (R5–R11)."""
+
+
+def clear_caches():
+    """Forget parsed texts, decisions and engines, e.g. after the rulebook file was edited."""
+    from . import engine, indicator, rulebook, values
+
+    rulebook._load.cache_clear()
+    values._PARSED.clear()
+    values._WORDS.clear()
+    indicator._TARGETS.clear()
+    with engine._LOCK:
+        engine._ENGINES.clear()

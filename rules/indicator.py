@@ -55,14 +55,14 @@ def _fold(text):
     return " ".join(text.replace("\u00a0", " ").split()).casefold().replace(" / ", "/")
 
 
-_TARGETS = {}  # (rulebook id, text) -> Target; errors are not cached
+_TARGETS = {}  # (rulebook, text) -> Target; errors are not cached
 
 
 def parse_target(raw, where, book=None):
     """Read a riktvärde: a direction word, a threshold (with operator), Samtliga, JA or a ± band."""
     book = book or load_rulebook()
     if isinstance(raw, str):
-        key = (id(book), raw)
+        key = (book, raw)
         target = _TARGETS.get(key)
         if target is None:
             target = _read_target(raw, where, book)
@@ -177,10 +177,10 @@ def grade_indicator(ingaende, riktvarde, utfall, aktiviteter=None, book=None,
             end = book.data["indicator"]["range_baseline_end"][target.comparison]
             reference = baseline.high if end == "high" else baseline.low
             ref_value = v.Value(v.PERCENT if baseline.percent else v.NUMBER, number=reference)
-            ref_text = (f"ingående värde {ref_value.shown()}, {'övre' if end == 'high' else 'nedre'} "
-                        f"gränsen av {baseline.shown()},")
+            ref_text = f"ingående värde {ref_value.shown()}"
+            note = f"{'övre' if end == 'high' else 'nedre'} gränsen av {baseline.shown()}; "
         else:
-            ref_value = baseline
+            ref_value, note = baseline, ""
             _numeric(baseline, w_base, "ingående värde")
             ref_text = f"ingående värde {baseline.shown()}"
         ref_value, outcome = _check_units(ref_value, w_base, outcome, w_out, book)
@@ -188,7 +188,7 @@ def grade_indicator(ingaende, riktvarde, utfall, aktiviteter=None, book=None,
             ref_text = f"ingående värde {ref_value.shown()}"
         out_number = _numeric(outcome, w_out, "utfall")
         comparison, left, right = target.comparison, out_number, ref_value.number
-        sentence = f"Utfall {outcome.shown()} {{op}} {ref_text} (riktvärde {target.text})"
+        sentence = f"Utfall {outcome.shown()} {{op}} {ref_text} ({note}riktvärde {target.text})"
     elif target.kind == THRESHOLD:
         target_value, outcome = _check_units(target.value, w_target, outcome, w_out, book)
         out_number = _numeric(outcome, w_out, "utfall")

@@ -17,7 +17,7 @@ DEFAULT_YEAR = 2025
 COMPARISONS = ("gt", "ge", "lt", "le")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rulebook:
     """The parsed rulebook; `data` is the TOML as read, `path` where it came from."""
 
@@ -62,10 +62,22 @@ def rulebook_path(year=DEFAULT_YEAR):
     return RULEBOOK_DIR / f"vp{year}.toml"
 
 
-@lru_cache(maxsize=8)
 def load_rulebook(path=None):
-    """Read and check a rulebook; the default is the 2025 plan's."""
+    """Read and check a rulebook; the default is the 2025 plan's.
+
+    Read again when the file has changed (its modification time and size), so an economist's edit
+    takes effect at the next calculation in every process — Excel's UDF server included.
+    """
     path = Path(path) if path else rulebook_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise RulebookError(f"Regelboken finns inte: {path}") from None
+    return _load(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _load(path, mtime_ns, size):
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)

@@ -141,23 +141,23 @@ def parse_value(raw, where, book=None):
     return _parse_text(raw, where, book)
 
 
-_PARSED = {}  # (rulebook id, text) -> Value: cells repeat the same few texts; errors are not cached
+_PARSED = {}  # (rulebook, text) -> Value: cells repeat the same few texts; errors are not cached
 _WORDS = {}
 
 
 def _words(book):
-    words = _WORDS.get(id(book))
+    words = _WORDS.get(book)
     if words is None:
         values = book.data["values"]
         words = {key: {_fold(w) for w in values[key]}
                  for key in ("no_value_words", "yes_words", "no_words", "all_words")}
         words["numbers"] = {_fold(w): n for w, n in values["number_words"].items()}
-        _WORDS[id(book)] = words
+        _WORDS[book] = words
     return words
 
 
 def _parse_text(raw, where, book):
-    key = (id(book), raw)
+    key = (book, raw)
     value = _PARSED.get(key)
     if value is None:
         value = _read_text(raw, where, book)

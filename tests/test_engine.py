@@ -144,3 +144,17 @@ def test_engine_refuses_to_start_when_it_disagrees_with_the_rulebook(monkeypatch
 def test_missing_rulebook():
     with pytest.raises(RulebookError, match="finns inte"):
         load_rulebook(Path("/nonexistent/vp2031.toml"))
+
+
+def test_an_edited_rulebook_file_is_read_again(tmp_path):
+    import os
+
+    path = tmp_path / "vp2025.toml"
+    path.write_text(rulebook_path().read_text(encoding="utf-8"), encoding="utf-8")
+    first = load_rulebook(path)
+    assert load_rulebook(path) is first
+    path.write_text(path.read_text(encoding="utf-8").replace("tolerance = 0.05", "tolerance = 0.1"),
+                    encoding="utf-8")
+    os.utime(path, ns=(first_ns := path.stat().st_mtime_ns + 10**9, first_ns))
+    second = load_rulebook(path)
+    assert second is not first and second.get("reconciliation.tolerance") == 0.1

@@ -1,0 +1,107 @@
+"""`vp`: refresh, check, export and build the VP workbook from the command line (no Excel needed)."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from rules.errors import VPError
+from rules.rulebook import load_rulebook, rulebook_path
+
+
+def _progress(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_refresh(args):
+    from .refresh import format_findings, format_overview, run_refresh
+    from .xlsx import XlsxBook, check_not_open
+
+    path = Path(args.file)
+    check_not_open(path)
+    book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
+    source = XlsxBook(path)
+    result = run_refresh(source, book, progress=_progress)
+    backup = source.save()
+    print(format_overview(result))
+    print()
+    print(f"Fynd: {len(result.findings)}" + (f"\n{format_findings(result.findings)}" if result.findings else ""))
+    print(f"Ändrade statusar: {len(result.changes)}" + "".join(f"\n  {c}" for c in result.changes))
+    print(f"Sparad: {path} (säkerhetskopia: {backup.name})")
+    return 0
+
+
+def cmd_check(args):
+    from .refresh import format_findings, run_refresh
+    from .xlsx import XlsxBook
+
+    book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
+    result = run_refresh(XlsxBook(args.file), book, progress=_progress, write=False)
+    print(format_findings(result.findings))
+    return 1 if result.findings else 0
+
+
+def cmd_export(args):
+    from .export import export_values
+
+    out = export_values(Path(args.file), Path(args.out), progress=_progress)
+    print(f"Värdekopia skriven: {out}")
+    return 0
+
+
+def cmd_new(args):
+    from .build import build_workbook
+
+    path = Path(args.file)
+    if path.exists() and not args.force:
+        raise VPError(f"{path} finns redan; välj ett annat namn eller använd --force.")
+    build_workbook(path, example=args.example)
+    print(f"Ny arbetsbok: {path}")
+    return 0
+
+
+def cmd_addin(args):
+    from xl_addin import install
+
+    if args.action == "install":
+        install.install(args.dest)
+    else:
+        install.remove(args.dest)
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="vp", description="VP-regelmotorn: Omsorgsnämndens verksamhetsplan.")
+    parser.add_argument("--rulebook", help=f"regelbok (standard: {rulebook_path()})")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("refresh", help="uppdatera översikt, kontroll och logg i en arbetsbok")
+    p.add_argument("file")
+    p.set_defaults(run=cmd_refresh)
+    p = sub.add_parser("check", help="lista fynd utan att skriva något (slutstatus 1 om fynd)")
+    p.add_argument("file")
+    p.set_defaults(run=cmd_check)
+    p = sub.add_parser("export", help="skriv en kopia med bara värden")
+    p.add_argument("file")
+    p.add_argument("--out", required=True)
+    p.set_defaults(run=cmd_export)
+    p = sub.add_parser("new", help="bygg en ny VP-arbetsbok från planens tabeller")
+    p.add_argument("file")
+    p.add_argument("--example", action="store_true", help="med exempelutfall")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(run=cmd_new)
+    p = sub.add_parser("addin", help="installera eller ta bort Excel-tillägget")
+    p.add_argument("action", choices=["install", "remove"])
+    p.add_argument("--dest", help="mapp att installera i (standard: Excels XLSTART)")
+    p.set_defaults(run=cmd_addin)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except VPError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
+    except PermissionError as exc:
+        print(f"Fel: filen går inte att skriva ({exc.filename}); är den öppen någon annanstans?", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

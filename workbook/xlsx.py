@@ -1,0 +1,176 @@
+"""The file adapter: the VP workbook as an .xlsx file, through openpyxl.
+
+Reads tables by their header names, writes only the output sheets, saves atomically after a backup,
+and refuses a file that Excel has open (its `~$` lock file) or that is not a VP workbook.
+"""
+
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from rules.errors import VPError
+
+from . import layout as L
+from .refresh import NotAVPWorkbook, Table
+
+
+class FileRefused(VPError):
+    """The file cannot be used right now (open elsewhere, not an Excel workbook, not writable)."""
+
+
+def lock_file(path):
+    return path.with_name("~$" + path.name)
+
+
+def check_not_open(path):
+    """Excel keeps `~$name.xlsx` beside a workbook it has open; writing then would lose someone's work."""
+    lock = lock_file(path)
+    if lock.exists():
+        raise FileRefused(f"{path.name} är öppen i Excel eller hos någon annan (låsfilen {lock.name} finns). "
+                          "Stäng arbetsboken och försök igen.")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise FileRefused(f"{path.name} är skrivskyddad och kan inte uppdateras.")
+
+
+class XlsxBook:
+    """An openpyxl workbook seen through the refresh's adapter interface."""
+
+    def __init__(self, path, read_only=False):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileRefused(f"Filen {self.path} finns inte.")
+        try:
+            self.wb = openpyxl.load_workbook(self.path, read_only=False, data_only=False)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise FileRefused(f"{self.path.name} är inte en Excel-arbetsbok (.xlsx) som går att läsa: {exc}") from None
+        self._values = None  # the same workbook with Excel's cached results, loaded only if needed
+
+    def sheet_names(self):
+        return self.wb.sheetnames
+
+    def _cached_value(self, sheet, coordinate):
+        if self._values is None:
+            self._values = openpyxl.load_workbook(self.path, data_only=True)
+        return self._values[sheet][coordinate].value
+
+    def read_table(self, sheet, required, optional=()):
+        """The table under the first header row holding every required header (empty rows dropped)."""
+        ws = self.wb[sheet]
+        header_row, columns = None, {}
+        for row in ws.iter_rows(min_row=1, max_row=min(L.HEADER_SEARCH_ROWS, ws.max_row)):
+            names = {str(c.value).strip(): c.column_letter for c in row if isinstance(c.value, str)}
+            if all(name in names for name in required):
+                header_row, columns = row[0].row, names
+                break
+        if header_row is None:
+            found = self._best_header_guess(ws, required)
+            raise NotAVPWorkbook(f"Bladet {sheet} saknar kolumnen {', '.join(found)} (rubrikraden ska ligga "
+                                 f"bland de {L.HEADER_SEARCH_ROWS} första raderna).")
+        wanted = list(required) + [name for name in optional if name in columns]
+        records, rows = [], []
+        for row in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row):
+            by_letter = {c.column_letter: c for c in row}
+            values = {}
+            for name in wanted:
+                cell = by_letter.get(columns[name])
+                value = None if cell is None else cell.value
+                if isinstance(value, str) and value.startswith("="):
+                    # A formula in an input cell: use the result Excel saved; without one the formula
+                    # text stays and is reported as an unreadable value naming the cell.
+                    cached = self._cached_value(sheet, cell.coordinate)
+                    value = value if cached is None else cached
+                values[name] = value
+            if all(values[name] is None or (isinstance(values[name], str) and not values[name].strip())
+                   for name in required):
+                continue
+            records.append(values)
+            rows.append(row[0].row)
+        frame = pd.DataFrame(records, columns=wanted, dtype=object)
+        return Table(sheet, frame, rows, {name: columns[name] for name in wanted})
+
+    def _best_header_guess(self, ws, required):
+        best = set()
+        for row in ws.iter_rows(min_row=1, max_row=min(L.HEADER_SEARCH_ROWS, ws.max_row)):
+            names = {str(c.value).strip() for c in row if isinstance(c.value, str)}
+            if len(names & set(required)) > len(best):
+                best = names & set(required)
+        return [name for name in required if name not in best] or list(required)
+
+    def read_output(self, sheet, headers):
+        """An output sheet's table (e.g. the last overview), or None when there is none yet."""
+        if sheet not in self.wb.sheetnames:
+            return None
+        try:
+            return self.read_table(sheet, headers[:1], headers[1:]).frame
+        except NotAVPWorkbook:
+            return None
+
+    def write_table(self, sheet, headers, rows, fills=None, fill_colours=None):
+        """Replace an output sheet's table below its header row with `rows` (values only)."""
+        ws = self._output_sheet(sheet, headers)
+        header_row = self._header_row(ws, headers)
+        for row in ws.iter_rows(min_row=header_row + 1, max_row=max(ws.max_row, header_row + 1)):
+            for cell in row:
+                cell.value = None
+                cell.fill = PatternFill(fill_type=None)
+        for offset, values in enumerate(rows, start=1):
+            for column, value in enumerate(values, start=1):
+                cell = ws.cell(row=header_row + offset, column=column, value=value)
+                label = fills[offset - 1] if fills else None
+                colour = (fill_colours or {}).get(label)
+                if colour:
+                    cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
+
+    def append_row(self, sheet, headers, values):
+        ws = self._output_sheet(sheet, headers)
+        header_row = self._header_row(ws, headers)
+        last = header_row
+        for row in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row):
+            if any(c.value not in (None, "") for c in row):
+                last = row[0].row
+        for column, value in enumerate(values, start=1):
+            cell = ws.cell(row=last + 1, column=column, value=value)
+            if hasattr(value, "year"):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+
+    def _output_sheet(self, sheet, headers):
+        if sheet not in L.OUTPUT_SHEETS:
+            raise VPError(f"Bladet {sheet} är inget utdatablad; uppdateringen skriver bara {L.OUTPUT_SHEETS}.")
+        if sheet not in self.wb.sheetnames:
+            ws = self.wb.create_sheet(sheet)
+            for column, header in enumerate(headers, start=1):
+                ws.cell(row=4, column=column, value=header).font = Font(bold=True)
+        return self.wb[sheet]
+
+    def _header_row(self, ws, headers):
+        for row in ws.iter_rows(min_row=1, max_row=min(L.HEADER_SEARCH_ROWS, ws.max_row)):
+            if row and str(row[0].value).strip() == headers[0]:
+                return row[0].row
+        for column, header in enumerate(headers, start=1):
+            ws.cell(row=4, column=column, value=header).font = Font(bold=True)
+            ws.column_dimensions[get_column_letter(column)].width = 16
+        return 4
+
+    def save(self):
+        """Backup, then write to a temporary file beside the original and replace it in one step."""
+        check_not_open(self.path)
+        backup = self.path.with_name(f"{self.path.stem}.vp-backup{self.path.suffix}")
+        shutil.copy2(self.path, backup)
+        handle, temporary = tempfile.mkstemp(prefix=".vp-", suffix=self.path.suffix, dir=self.path.parent)
+        os.close(handle)
+        try:
+            self.wb.save(temporary)
+            os.replace(temporary, self.path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+        return backup

@@ -1,0 +1,281 @@
+"""The xlwings adapter: the open VP workbook in Excel seen through the refresh's adapter interface.
+
+Same interface as the file adapter (`workbook.xlsx.XlsxBook`): `sheet_names`, `read_table`,
+`read_output`, `write_table`, `append_row`. It works on an `xw.Book` — live Excel through COM, or
+xlwings' remote engine (a JSON payload, used by the tests) — and keeps the number of round trips
+small: each sheet's used range is read once (values, as Excel gives them), each output block is
+written with one range assignment, fills are set per run of rows with the same colour.
+
+It writes only the output sheets (`layout.OUTPUT_SHEETS`); anything else is refused, as in the file
+adapter. Integral numbers are read as ints (Excel stores every number as a double; the file adapter
+gives 1, not 1.0, so "KF-mål 1" is the same key in both). Error cells are read as their error text
+(#VALUE!, #N/A, ...), so a broken input cell shows up as a finding naming the cell instead of as an
+empty cell. Text written to a sheet that Excel would take for a formula (starting with = + - @) gets
+Excel's text prefix, the apostrophe.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+
+from rules import batch as b
+from rules.errors import VPError
+from workbook import layout as L
+from workbook.refresh import NotAVPWorkbook, Table
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+@dataclass
+class _Grid:
+    """A sheet's used range as read once: `values[i][j]` is the cell at (top + i, left + j)."""
+
+    top: int
+    left: int
+    values: list
+
+    @property
+    def bottom(self):
+        return self.top + len(self.values) - 1
+
+    @property
+    def right(self):
+        return self.left + max((len(row) for row in self.values), default=1) - 1
+
+    def get(self, row, column):
+        i, j = row - self.top, column - self.left
+        if 0 <= i < len(self.values) and 0 <= j < len(self.values[i]):
+            return self.values[i][j]
+        return None
+
+    def row(self, row):
+        """The cells of a sheet row as {column number: value} (only the used range)."""
+        i = row - self.top
+        if not 0 <= i < len(self.values):
+            return {}
+        return {self.left + j: value for j, value in enumerate(self.values[i])}
+
+    def last_used_row(self, below):
+        """The last sheet row after `below` holding a value, or `below` if there is none."""
+        for i in range(len(self.values) - 1, -1, -1):
+            row = self.top + i
+            if row <= below:
+                break
+            if any(value not in (None, "") for value in self.values[i]):
+                return row
+        return below
+
+    def put(self, row, column, rows):
+        """Record what was written so later reads of the same sheet see it."""
+        if not rows:
+            return
+        bottom = max(self.bottom, row + len(rows) - 1)
+        right = max(self.right, column + max(len(r) for r in rows) - 1)
+        top, left = min(self.top, row), min(self.left, column)
+        grid = [[self.get(r, c) for c in range(left, right + 1)] for r in range(top, bottom + 1)]
+        for i, values in enumerate(rows):
+            for j, value in enumerate(values):
+                grid[row + i - top][column + j - left] = value
+        self.top, self.left, self.values = top, left, grid
+
+    def clear(self, first_row, last_row):
+        for row in range(first_row, last_row + 1):
+            i = row - self.top
+            if 0 <= i < len(self.values):
+                self.values[i] = [None] * len(self.values[i])
+
+
+def _read_value(value):
+    """A cell as Excel gives it, with integral doubles as ints (1.0 -> 1), like the file adapter."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def _write_value(value):
+    """A value for Excel: pandas' empties as None, numpy scalars as Python, formula-like text kept text."""
+    value = b.cell_value(value)
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def hex_colour(colour):
+    """The rulebook's fill ("C6EFCE") as the "#C6EFCE" xlwings takes."""
+    if not colour:
+        return None
+    colour = str(colour).strip()
+    return colour if colour.startswith("#") else f"#{colour}"
+
+
+class XlwingsBook:
+    """An `xw.Book` seen through the refresh's adapter interface."""
+
+    def __init__(self, book):
+        self.book = book
+        self._grids = {}
+        self._names = None
+        self._status_bar = None  # None: not tried yet; False: this engine has none
+
+    # --- reading --------------------------------------------------------------------------------
+    def sheet_names(self):
+        if self._names is None:
+            self._names = [sheet.name for sheet in self.book.sheets]
+        return list(self._names)
+
+    def _sheet(self, name):
+        return self.book.sheets[name]
+
+    def _grid(self, name):
+        """The sheet's used range, read once (one round trip per sheet)."""
+        grid = self._grids.get(name)
+        if grid is None:
+            used = self._sheet(name).used_range
+            values = used.options(ndim=2, err_to_str=True).value or [[None]]
+            grid = _Grid(used.row, used.column, [[_read_value(v) for v in row] for row in values])
+            self._grids[name] = grid
+        return grid
+
+    def _header_names(self, grid, row):
+        """{header text: column number} of a sheet row (a later duplicate wins, as in the file adapter)."""
+        return {str(value).strip(): column for column, value in sorted(grid.row(row).items())
+                if isinstance(value, str)}
+
+    def read_table(self, sheet, required, optional=()):
+        """The table under the first header row holding every required header (empty rows dropped)."""
+        grid = self._grid(sheet)
+        header_row, columns = None, {}
+        for row in range(1, min(L.HEADER_SEARCH_ROWS, grid.bottom) + 1):
+            names = self._header_names(grid, row)
+            if all(name in names for name in required):
+                header_row, columns = row, names
+                break
+        if header_row is None:
+            found = self._best_header_guess(grid, required)
+            raise NotAVPWorkbook(f"Bladet {sheet} saknar kolumnen {', '.join(found)} (rubrikraden ska ligga "
+                                 f"bland de {L.HEADER_SEARCH_ROWS} första raderna).")
+        wanted = list(required) + [name for name in optional if name in columns]
+        records, rows = [], []
+        for row in range(header_row + 1, grid.bottom + 1):
+            values = {name: grid.get(row, columns[name]) for name in wanted}
+            if all(values[name] is None or (isinstance(values[name], str) and not values[name].strip())
+                   for name in required):
+                continue
+            records.append(values)
+            rows.append(row)
+        frame = pd.DataFrame(records, columns=wanted, dtype=object)
+        return Table(sheet, frame, rows, {name: get_column_letter(columns[name]) for name in wanted})
+
+    def _best_header_guess(self, grid, required):
+        best = set()
+        for row in range(1, min(L.HEADER_SEARCH_ROWS, grid.bottom) + 1):
+            names = set(self._header_names(grid, row))
+            if len(names & set(required)) > len(best):
+                best = names & set(required)
+        return [name for name in required if name not in best] or list(required)
+
+    def read_output(self, sheet, headers):
+        """An output sheet's table (e.g. the last overview), or None when there is none yet."""
+        if sheet not in self.sheet_names():
+            return None
+        try:
+            return self.read_table(sheet, headers[:1], headers[1:]).frame
+        except NotAVPWorkbook:
+            return None
+
+    # --- writing (output sheets only) -----------------------------------------------------------
+    def write_table(self, sheet, headers, rows, fills=None, fill_colours=None):
+        """Replace an output sheet's table below its header row: clear, one block of values, fills."""
+        ws, grid = self._output_sheet(sheet, headers)
+        header_row = self._header_row(ws, grid, headers)
+        width = len(headers)
+        last = grid.bottom
+        if last > header_row:
+            old = ws.range((header_row + 1, 1), (last, max(grid.right, width)))
+            old.clear_contents()
+            old.color = None
+            grid.clear(header_row + 1, last)
+        rows = [[_write_value(value) for value in row] for row in rows]
+        if not rows:
+            return
+        width = max(width, max(len(row) for row in rows))
+        rows = [row + [None] * (width - len(row)) for row in rows]
+        first = header_row + 1
+        ws.range((first, 1), (first + len(rows) - 1, width)).value = rows
+        grid.put(first, 1, rows)
+        for start, stop, colour in _runs(fills or [], fill_colours or {}):
+            ws.range((first + start, 1), (first + stop - 1, width)).color = colour
+
+    def append_row(self, sheet, headers, values):
+        """Write one row below the last used row of an output sheet (the log)."""
+        ws, grid = self._output_sheet(sheet, headers)
+        header_row = self._header_row(ws, grid, headers)
+        row = grid.last_used_row(header_row) + 1
+        values = [_write_value(value) for value in values]
+        ws.range((row, 1), (row, len(values))).value = [values]
+        grid.put(row, 1, [values])
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, (dt.date, dt.datetime)):
+                ws.range((row, column)).number_format = DATE_FORMAT
+
+    def _output_sheet(self, sheet, headers):
+        if sheet not in L.OUTPUT_SHEETS:
+            raise VPError(f"Bladet {sheet} är inget utdatablad; uppdateringen skriver bara {L.OUTPUT_SHEETS}.")
+        if sheet not in self.sheet_names():
+            sheets = self.book.sheets
+            sheets.add(name=sheet, after=sheets[len(sheets) - 1])
+            self._names = None
+            self._grids[sheet] = _Grid(1, 1, [[None]])
+        return self._sheet(sheet), self._grid(sheet)
+
+    def _header_row(self, ws, grid, headers):
+        """The output table's header row (column A holds the first header); written at row 4 if missing."""
+        for row in range(1, min(L.HEADER_SEARCH_ROWS, grid.bottom) + 1):
+            if str(grid.get(row, 1)).strip() == headers[0]:
+                return row
+        row = L.HEADER_ROW
+        header = ws.range((row, 1), (row, len(headers)))
+        header.value = [list(headers)]
+        grid.put(row, 1, [list(headers)])
+        try:
+            header.font.bold = True
+            header.column_width = 16
+        except Exception:  # formatting is a nicety; an engine without it still gets the table
+            pass
+        return row
+
+    # --- progress in Excel's status bar -----------------------------------------------------------
+    def progress(self, message):
+        """Show a step in Excel's status bar; an engine without one (xlwings' remote engine) is skipped."""
+        if self._status_bar is False:
+            return
+        try:
+            self.book.app.status_bar = f"VP: {message}"
+            self._status_bar = True
+        except Exception:
+            self._status_bar = False
+
+    def reset_progress(self):
+        """Give the status bar back to Excel."""
+        if self._status_bar:
+            try:
+                self.book.app.status_bar = False
+            except Exception:
+                pass
+
+
+def _runs(fills, fill_colours):
+    """(start, stop, "#RRGGBB") per run of consecutive rows with the same fill colour."""
+    runs, start, current = [], 0, None
+    colours = [hex_colour(fill_colours.get(label)) if label else None for label in fills]
+    for index, colour in enumerate(colours + [None]):
+        if colour != current:
+            if current is not None:
+                runs.append((start, index, current))
+            start, current = index, colour
+    return runs
