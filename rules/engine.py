@@ -92,6 +92,22 @@ def scale_int(x, decimals):
     return int((Decimal(x) * (Decimal(10) ** decimals)).to_integral_value(rounding=ROUND_HALF_UP))
 
 
+def _band_rules(bands, label_key, field, decimals, result=None):
+    """One rule per band [min, previous min) on an int field in 10**-decimals units, highest first,
+    and one for anything below the lowest band (no label)."""
+    result = result or label_key
+    rules, previous = {}, None
+    for index, entry in enumerate(bands):
+        low = scale_int(str(entry["min"]), decimals)
+        cond = {"lo": {"$gte": {field: low}}}
+        if previous is not None:
+            cond["hi"] = {"$lt": {field: previous}}
+        rules[f"band_{index}"] = {**_cond(**cond), "run": _set(**{result: entry[label_key]})}
+        previous = low
+    rules["below_lowest"] = {**_cond(lo={"$lt": {field: previous}}), "run": _set(**{result: ""})}
+    return rules
+
+
 def build_rulesets(book, suffix):
     """The durable-rules rulesets for one rulebook, as plain dicts (names get a per-load suffix)."""
     ind = book.data["indicator"]
@@ -113,36 +129,14 @@ def build_rulesets(book, suffix):
                 "run": _set(utfall_nyckel=outcome, poang=ind["grades"][outcome], farg=ind["colours"][outcome]),
             }
 
-    goal_decimals = book.data["goal"]["round_decimals"]
-    band = {}
-    previous = None
-    for index, entry in enumerate(book.data["goal"]["bands"]):
-        low = scale_int(str(entry["min"]), goal_decimals)
-        cond = {"lo": {"$gte": {"medel": low}}}
-        if previous is not None:
-            cond["hi"] = {"$lt": {"medel": previous}}
-        band[f"band_{index}"] = {**_cond(**cond), "run": _set(status=entry["status"])}
-        previous = low
-    lowest = previous
-    band["below_lowest"] = {**_cond(lo={"$lt": {"medel": lowest}}), "run": _set(status="")}
-
+    band = _band_rules(book.data["goal"]["bands"], "status", "medel", book.data["goal"]["round_decimals"])
     cap = {}
     for index, (colour, status) in enumerate(book.data["goal"]["dominant_cap"].items()):
         cap[f"cap_{index}"] = {**_cond(c={"dominant": colour}), "run": _set(tak=status)}
     cap["no_dominant"] = {**_cond(c={"dominant": ""}), "run": _set(tak="")}
 
-    budget_decimals = book.data["budget"]["round_decimals"]
-    budget = {}
-    previous = None
-    for index, entry in enumerate(book.data["budget"]["bands"]):
-        low = scale_int(str(entry["min"]), budget_decimals)
-        cond = {"lo": {"$gte": {"foljsamhet": low}}}
-        if previous is not None:
-            cond["hi"] = {"$lt": {"foljsamhet": previous}}
-        budget[f"band_{index}"] = {**_cond(**cond), "run": _set(farg=entry["colour"])}
-        previous = low
-    budget["below_lowest"] = {**_cond(lo={"$lt": {"foljsamhet": previous}}), "run": _set(farg="")}
-
+    budget = _band_rules(book.data["budget"]["bands"], "colour", "foljsamhet", book.data["budget"]["round_decimals"],
+                         result="farg")
     kf = {
         "override": {**_cond(m={"manuell": 1}), "run": _set(kalla="override")},
         "board_goal": {**_cond(m={"manuell": 0}, g={"har_namndmal": 1}), "run": _set(kalla="board_goal")},

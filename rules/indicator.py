@@ -52,7 +52,7 @@ class IndicatorResult:
 
 
 def _fold(text):
-    return " ".join(text.replace("\u00a0", " ").split()).casefold().replace(" / ", "/")
+    return v.fold(text).replace(" / ", "/")
 
 
 _TARGETS = {}  # (rulebook, text) -> Target; errors are not cached

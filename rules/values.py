@@ -97,7 +97,8 @@ def format_percent(fraction, decimals=2, signed=False):
     return f"{text}\u00a0%"
 
 
-def _fold(text):
+def fold(text):
+    """Compare words as people mean them: case, no-break spaces and repeated spaces do not matter."""
     return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split()).casefold()
 
 
@@ -149,9 +150,9 @@ def _words(book):
     words = _WORDS.get(book)
     if words is None:
         values = book.data["values"]
-        words = {key: {_fold(w) for w in values[key]}
+        words = {key: {fold(w) for w in values[key]}
                  for key in ("no_value_words", "yes_words", "no_words", "all_words")}
-        words["numbers"] = {_fold(w): n for w, n in values["number_words"].items()}
+        words["numbers"] = {fold(w): n for w, n in values["number_words"].items()}
         _WORDS[book] = words
     return words
 
@@ -170,7 +171,7 @@ def _read_text(raw, where, book):
     text = " ".join(raw.replace("\u00a0", " ").replace("\u202f", " ").split())
     if not text:
         return Value(MISSING, text="")
-    folded = _fold(text)
+    folded = fold(text)
     words = book.data["values"]
     known = _words(book)
     if folded in known["no_value_words"]:
@@ -195,7 +196,7 @@ def _read_text(raw, where, book):
         else:
             break
     for prefix in words["prefix_words"]:
-        if _fold(core).startswith(_fold(prefix) + " "):
+        if fold(core).startswith(fold(prefix) + " "):
             qualifiers.insert(0, prefix)
             core = core[len(prefix):].strip()
     qualifier = " ".join(qualifiers)
@@ -241,7 +242,7 @@ def _parse_share(core, where, text, book):
         return int(match.group("k")), int(match.group("n")), ""
     tokens = core.split()
     share_word = book.data["values"]["share_word"]
-    if len(tokens) >= 3 and _fold(tokens[1]) == _fold(share_word):
+    if len(tokens) >= 3 and fold(tokens[1]) == fold(share_word):
         k = _count_word(tokens[0], book)
         n = _count_word(tokens[2], book)
         if k is not None and n is not None:
@@ -252,7 +253,7 @@ def _parse_share(core, where, text, book):
 def _count_word(token, book):
     if token.isdigit():
         return int(token)
-    return _words(book)["numbers"].get(_fold(token))
+    return _words(book)["numbers"].get(fold(token))
 
 
 def parse_activities(raw, where, book=None):

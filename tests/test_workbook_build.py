@@ -7,22 +7,19 @@ compares what the sheets compute with the batch rules (`rules.batch`) on the sam
 
 from __future__ import annotations
 
-import ast
 import csv
 import hashlib
 import re
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import get_column_letter
 
 from rules import batch as b
 from rules.budget import budget_adherence, full_year_effect, saving, volume_adjustment
-from rules.errors import VPInputError
 from rules.rulebook import load_rulebook
 from rules.splits import split_lss_sol, split_staff
 from workbook import build

@@ -37,6 +37,49 @@ class Table:
         return f"{self.sheet}!{self.columns[column]}{self.rows[position]}"
 
 
+def _blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def find_table(sheet, rows, required, optional=(), resolve=None):
+    """The table under the first header row (within the sheet's first rows) holding every required
+    header; rows whose required cells are all empty are dropped.
+
+    `rows` is the sheet as (row number, {column number: value}) in order — both adapters give it.
+    `resolve(row, column, value)` may replace a value (the file adapter: a formula's saved result).
+    """
+    from openpyxl.utils import get_column_letter
+
+    header, columns, best = None, {}, set()
+    for number, cells in rows:
+        if number > L.HEADER_SEARCH_ROWS:
+            break
+        names = {str(value).strip(): column for column, value in sorted(cells.items()) if isinstance(value, str)}
+        if all(name in names for name in required):
+            header, columns = number, names
+            break
+        if len(names.keys() & set(required)) > len(best):
+            best = names.keys() & set(required)
+    if header is None:
+        missing = [name for name in required if name not in best] or list(required)
+        raise NotAVPWorkbook(f"Bladet {sheet} saknar kolumnen {', '.join(missing)} (rubrikraden ska ligga "
+                             f"bland de {L.HEADER_SEARCH_ROWS} första raderna).")
+    wanted = list(required) + [name for name in optional if name in columns]
+    records, numbers = [], []
+    for number, cells in rows:
+        if number <= header:
+            continue
+        values = {name: cells.get(columns[name]) for name in wanted}
+        if resolve:
+            values = {name: resolve(number, columns[name], value) for name, value in values.items()}
+        if all(_blank(values[name]) for name in required):
+            continue
+        records.append(values)
+        numbers.append(number)
+    frame = pd.DataFrame(records, columns=wanted, dtype=object)
+    return Table(sheet, frame, numbers, {name: get_column_letter(columns[name]) for name in wanted})
+
+
 @dataclass
 class RefreshResult:
     overview: list                      # rows of layout.OVERVIEW_HEADERS values

@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -19,7 +18,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from rules.errors import VPError
 
 from . import layout as L
-from .refresh import NotAVPWorkbook, Table
+from .refresh import NotAVPWorkbook, find_table
 
 
 class FileRefused(VPError):
@@ -64,45 +63,17 @@ class XlsxBook:
     def read_table(self, sheet, required, optional=()):
         """The table under the first header row holding every required header (empty rows dropped)."""
         ws = self.wb[sheet]
-        header_row, columns = None, {}
-        for row in ws.iter_rows(min_row=1, max_row=min(L.HEADER_SEARCH_ROWS, ws.max_row)):
-            names = {str(c.value).strip(): c.column_letter for c in row if isinstance(c.value, str)}
-            if all(name in names for name in required):
-                header_row, columns = row[0].row, names
-                break
-        if header_row is None:
-            found = self._best_header_guess(ws, required)
-            raise NotAVPWorkbook(f"Bladet {sheet} saknar kolumnen {', '.join(found)} (rubrikraden ska ligga "
-                                 f"bland de {L.HEADER_SEARCH_ROWS} första raderna).")
-        wanted = list(required) + [name for name in optional if name in columns]
-        records, rows = [], []
-        for row in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row):
-            by_letter = {c.column_letter: c for c in row}
-            values = {}
-            for name in wanted:
-                cell = by_letter.get(columns[name])
-                value = None if cell is None else cell.value
-                if isinstance(value, str) and value.startswith("="):
-                    # A formula in an input cell: use the result Excel saved; without one the formula
-                    # text stays and is reported as an unreadable value naming the cell.
-                    cached = self._cached_value(sheet, cell.coordinate)
-                    value = value if cached is None else cached
-                values[name] = value
-            if all(values[name] is None or (isinstance(values[name], str) and not values[name].strip())
-                   for name in required):
-                continue
-            records.append(values)
-            rows.append(row[0].row)
-        frame = pd.DataFrame(records, columns=wanted, dtype=object)
-        return Table(sheet, frame, rows, {name: columns[name] for name in wanted})
+        rows = [(row[0].row, {cell.column: cell.value for cell in row}) for row in ws.iter_rows() if row]
 
-    def _best_header_guess(self, ws, required):
-        best = set()
-        for row in ws.iter_rows(min_row=1, max_row=min(L.HEADER_SEARCH_ROWS, ws.max_row)):
-            names = {str(c.value).strip() for c in row if isinstance(c.value, str)}
-            if len(names & set(required)) > len(best):
-                best = names & set(required)
-        return [name for name in required if name not in best] or list(required)
+        def resolve(row, column, value):
+            if isinstance(value, str) and value.startswith("="):
+                # A formula in an input cell: use the result Excel saved; without one the formula
+                # text stays and is reported as an unreadable value naming the cell.
+                cached = self._cached_value(sheet, ws.cell(row=row, column=column).coordinate)
+                return value if cached is None else cached
+            return value
+
+        return find_table(sheet, rows, required, optional, resolve)
 
     def read_output(self, sheet, headers):
         """An output sheet's table (e.g. the last overview), or None when there is none yet."""

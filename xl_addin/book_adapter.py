@@ -18,12 +18,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from rules import batch as b
 from rules.errors import VPError
 from workbook import layout as L
-from workbook.refresh import NotAVPWorkbook, Table
+from workbook.refresh import NotAVPWorkbook, find_table
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -141,43 +140,10 @@ class XlwingsBook:
             self._grids[name] = grid
         return grid
 
-    def _header_names(self, grid, row):
-        """{header text: column number} of a sheet row (a later duplicate wins, as in the file adapter)."""
-        return {str(value).strip(): column for column, value in sorted(grid.row(row).items())
-                if isinstance(value, str)}
-
     def read_table(self, sheet, required, optional=()):
         """The table under the first header row holding every required header (empty rows dropped)."""
         grid = self._grid(sheet)
-        header_row, columns = None, {}
-        for row in range(1, min(L.HEADER_SEARCH_ROWS, grid.bottom) + 1):
-            names = self._header_names(grid, row)
-            if all(name in names for name in required):
-                header_row, columns = row, names
-                break
-        if header_row is None:
-            found = self._best_header_guess(grid, required)
-            raise NotAVPWorkbook(f"Bladet {sheet} saknar kolumnen {', '.join(found)} (rubrikraden ska ligga "
-                                 f"bland de {L.HEADER_SEARCH_ROWS} första raderna).")
-        wanted = list(required) + [name for name in optional if name in columns]
-        records, rows = [], []
-        for row in range(header_row + 1, grid.bottom + 1):
-            values = {name: grid.get(row, columns[name]) for name in wanted}
-            if all(values[name] is None or (isinstance(values[name], str) and not values[name].strip())
-                   for name in required):
-                continue
-            records.append(values)
-            rows.append(row)
-        frame = pd.DataFrame(records, columns=wanted, dtype=object)
-        return Table(sheet, frame, rows, {name: get_column_letter(columns[name]) for name in wanted})
-
-    def _best_header_guess(self, grid, required):
-        best = set()
-        for row in range(1, min(L.HEADER_SEARCH_ROWS, grid.bottom) + 1):
-            names = set(self._header_names(grid, row))
-            if len(names & set(required)) > len(best):
-                best = names & set(required)
-        return [name for name in required if name not in best] or list(required)
+        return find_table(sheet, [(row, grid.row(row)) for row in range(1, grid.bottom + 1)], required, optional)
 
     def read_output(self, sheet, headers):
         """An output sheet's table (e.g. the last overview), or None when there is none yet."""

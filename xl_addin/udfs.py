@@ -115,23 +115,24 @@ _DOC_INDICATOR = {
 }
 
 
+def _indicator_arguments(func):
+    """The four indicator arguments, each a cell or a column (ndim=2), with their wizard help."""
+    for name in reversed(tuple(_DOC_INDICATOR)):
+        func = xw.arg(name, ndim=2, doc=_DOC_INDICATOR[name])(func)
+    return func
+
+
 @_excel
 @xw.func
-@xw.arg("ingaende", ndim=2, doc=_DOC_INDICATOR["ingaende"])
-@xw.arg("riktvarde", ndim=2, doc=_DOC_INDICATOR["riktvarde"])
-@xw.arg("utfall", ndim=2, doc=_DOC_INDICATOR["utfall"])
-@xw.arg("aktiviteter", ndim=2, doc=_DOC_INDICATOR["aktiviteter"])
+@_indicator_arguments
 def VP_INDICATORSCORE(ingaende, riktvarde, utfall, aktiviteter=None):
-    """Indikatorns poäng enligt planen: 1 förbättrat, 0,5 inte förbättrat trots aktiviteter, 0 annars; "Ej bedömd" utan ingående värde, riktvärde eller utfall."""
+    """Indikatorns poäng: 1 förbättrat, 0,5 ej förbättrat trots aktiviteter, 0 annars; annars "Ej bedömd"."""
     return _indicator("score")(ingaende, riktvarde, utfall, aktiviteter)
 
 
 @_excel
 @xw.func
-@xw.arg("ingaende", ndim=2, doc=_DOC_INDICATOR["ingaende"])
-@xw.arg("riktvarde", ndim=2, doc=_DOC_INDICATOR["riktvarde"])
-@xw.arg("utfall", ndim=2, doc=_DOC_INDICATOR["utfall"])
-@xw.arg("aktiviteter", ndim=2, doc=_DOC_INDICATOR["aktiviteter"])
+@_indicator_arguments
 def VP_INDICATORCOLOR(ingaende, riktvarde, utfall, aktiviteter=None):
     """Indikatorns färg: Grön (förbättrat), Gul (inte förbättrat trots aktiviteter), Röd, Grå (ej bedömd)."""
     return _indicator("colour")(ingaende, riktvarde, utfall, aktiviteter)
@@ -139,10 +140,7 @@ def VP_INDICATORCOLOR(ingaende, riktvarde, utfall, aktiviteter=None):
 
 @_excel
 @xw.func
-@xw.arg("ingaende", ndim=2, doc=_DOC_INDICATOR["ingaende"])
-@xw.arg("riktvarde", ndim=2, doc=_DOC_INDICATOR["riktvarde"])
-@xw.arg("utfall", ndim=2, doc=_DOC_INDICATOR["utfall"])
-@xw.arg("aktiviteter", ndim=2, doc=_DOC_INDICATOR["aktiviteter"])
+@_indicator_arguments
 def VP_EXPLAIN(ingaende, riktvarde, utfall, aktiviteter=None):
     """Förklaringen till indikatorns bedömning, i en mening som går att läsa upp."""
     return _indicator("explain")(ingaende, riktvarde, utfall, aktiviteter)
