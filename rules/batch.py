@@ -99,25 +99,26 @@ def rollup_goals(indicators, book=None):
     indicator) and Fel (rows with an error are left out and counted).
     """
     book = book or load_rulebook()
+    groups = {}
+    columns = [c for c in (GOAL, KF, SCORE, COLOUR, DOMINANT, ERROR) if c in indicators.columns]
+    for row in zip(*(indicators[c] for c in columns)):
+        record = dict(zip(columns, row))
+        groups.setdefault(record[GOAL], []).append(record)
+    caps = book.data["goal"]["dominant_cap"]
     rows = []
-    for goal, group in indicators.groupby(GOAL, sort=False):
-        grades = [cell_value(x) for x in group[SCORE]]
-        dominant = ""
-        if DOMINANT in group.columns:
-            marked = group[group[DOMINANT].map(_is_yes)]
-            if len(marked) > 1:
-                raise VPInputError(f"nämndmål {goal}", None, "har mer än en dominerande indikator.")
-            if len(marked) == 1:
-                dominant = cell_value(marked[COLOUR].iloc[0]) or ""
-        result = goal_status(grades, dominant if dominant in book.data["goal"]["dominant_cap"] else None,
+    for goal, members in groups.items():
+        marked = [m for m in members if _is_yes(m.get(DOMINANT))]
+        if len(marked) > 1:
+            raise VPInputError(f"nämndmål {goal}", None, "har mer än en dominerande indikator.")
+        dominant = cell_value(marked[0][COLOUR]) if marked else None
+        result = goal_status([cell_value(m[SCORE]) for m in members], dominant if dominant in caps else None,
                              book=book, where=f"poäng för {goal}")
-        errors = int((group[ERROR].astype(str) != "").sum()) if ERROR in group.columns else 0
+        errors = sum(1 for m in members if cell_value(m.get(ERROR)))
         explanation = result.explanation
         if errors:
             explanation += f" {errors} indikator(er) med fel är inte medräknade."
-        rows.append({GOAL: goal, KF: cell_value(group[KF].iloc[0]) if KF in group.columns else None,
-                     COUNT: result.parameters.get("bedömda", 0), AVERAGE: result.average,
-                     STATUS: result.status, EXPLANATION: explanation})
+        rows.append({GOAL: goal, KF: cell_value(members[0].get(KF)), COUNT: result.parameters.get("bedömda", 0),
+                     AVERAGE: result.average, STATUS: result.status, EXPLANATION: explanation})
     return pd.DataFrame(rows, columns=[GOAL, KF, COUNT, AVERAGE, STATUS, EXPLANATION])
 
 

@@ -248,3 +248,18 @@ def test_export_has_no_formulas_and_the_same_values(example, tmp_path):
                 assert (fill.patternType, fill.fgColor.rgb) == (cell.fill.patternType, cell.fill.fgColor.rgb)
         assert len(exported.conditional_formatting) == len(ws.conditional_formatting)
     assert formulas_seen > 100
+
+
+def test_vp_new_builds_a_workbook_that_refreshes(tmp_path, capsys):
+    path = tmp_path / "ny.xlsx"
+    assert main(["new", str(path), "--example"]) == 0
+    assert main(["new", str(path)]) == 2  # never overwrites without --force
+    assert "finns redan" in capsys.readouterr().err
+    assert main(["refresh", str(path)]) == 0
+
+
+def test_vp_addin_install_and_remove_into_a_folder(tmp_path):
+    assert main(["addin", "install", "--dest", str(tmp_path)]) == 0
+    assert (tmp_path / "vp.xlam").exists()
+    assert main(["addin", "remove", "--dest", str(tmp_path)]) == 0
+    assert not (tmp_path / "vp.xlam").exists()

@@ -289,9 +289,10 @@ def previous_statuses(overview_frame):
 def format_overview(result):
     """The overview as a text table for the terminal."""
     lines = []
-    for level, kf, goal, ident, name, value, status, _ in result.overview:
+    for level, kf, goal, ident, name, value, status, explanation in result.overview:
         if level == "KF-mål":
-            lines.append(f"KF-mål {kf}: {status}  {name}")
+            source = explanation.split(")", 1)[0] + ") " if explanation.startswith("(") else ""
+            lines.append(f"KF-mål {kf}: {status} {source} {name}")
         elif level == "Nämndmål":
             average = "" if value is None else f" (medel {value:.2f})".replace(".", ",")
             lines.append(f"  {goal}: {status}{average}  {name[:70]}")
