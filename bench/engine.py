@@ -114,9 +114,14 @@ def main():
     rate(full(plain), 2_000)  # warm the parse caches for both
     engine_full = rate(full(uncached), 20_000)
     plain_full = rate(full(plain), 20_000)
+    memo = Engine(book)
+    rate(full(memo), 20_000)  # the memo fills with the distinct facts of these indicators
+    memo_full = rate(full(memo), 20_000)
     print(f"Helt indikatorbeslut (läsa, klassa, förklara), motor utan minne: {engine_full:,.0f} beslut/s")
     print(f"Helt indikatorbeslut, ren Python:                            {plain_full:,.0f} beslut/s")
     print(f"  kvot motor/ren Python (helt beslut):                       {plain_full / engine_full:.1f}x")
+    print(f"Helt indikatorbeslut, motor med beslutsminne ({memo.posts} olika fakta): {memo_full:,.0f} beslut/s, "
+          f"kvot {plain_full / memo_full:.1f}x")
 
     big = typed_indicators(10_000)
     for label in ("kall (ny motor, tomma cacher)", "varm"):

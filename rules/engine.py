@@ -255,26 +255,28 @@ class Engine:
                     want = {"utfall_nyckel": outcome, "poang": ind["grades"][outcome], "farg": ind["colours"][outcome]}
                     if got != want:
                         problems.append(f"indikator {op} {utfall} vs 0: {got} != {want}")
-        decimals = self.book.data["goal"]["round_decimals"]
-        for entry in self.book.data["goal"]["bands"]:
-            low = scale_int(str(entry["min"]), decimals)
-            for units in (low - 1, low, low + 1):
-                want = expected_band(self.book.data["goal"]["bands"], "status", units, decimals)
-                got = self.goal_band(units)
-                if got != want:
-                    problems.append(f"målband {units}: {got!r} != {want!r}")
-        for colour, cap in self.book.data["goal"]["dominant_cap"].items():
+        goal = self.book.data["goal"]
+        problems += _band_problems("målband", goal["bands"], "status", goal["round_decimals"], self.goal_band)
+        for colour, cap in goal["dominant_cap"].items():
             if self.goal_cap(colour) != cap:
                 problems.append(f"måltak {colour}")
-        decimals = self.book.data["budget"]["round_decimals"]
-        for entry in self.book.data["budget"]["bands"]:
-            low = scale_int(str(entry["min"]), decimals)
-            for units in (low - 1, low, low + 1):
-                want = expected_band(self.book.data["budget"]["bands"], "colour", units, decimals)
-                got = self.budget_colour(units)
-                if got != want:
-                    problems.append(f"budgetband {units}: {got!r} != {want!r}")
+        budget = self.book.data["budget"]
+        problems += _band_problems("budgetband", budget["bands"], "colour", budget["round_decimals"],
+                                   self.budget_colour)
         return problems
+
+
+def _band_problems(label, bands, label_key, decimals, decide):
+    """Each band's lower edge, one unit below and one above, through the engine vs the rulebook."""
+    problems = []
+    for entry in bands:
+        low = scale_int(str(entry["min"]), decimals)
+        for units in (low - 1, low, low + 1):
+            want = expected_band(bands, label_key, units, decimals)
+            got = decide(units)
+            if got != want:
+                problems.append(f"{label} {units}: {got!r} != {want!r}")
+    return problems
 
 
 def expected_met(op, utfall, referens):

@@ -10,7 +10,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from rules.errors import VPError
 from workbook import layout as L
 from workbook.cli import main
-from workbook.refresh import run_refresh
+from workbook.refresh import read_output, run_refresh
 from workbook.xlsx import FileRefused, XlsxBook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,7 +192,7 @@ def test_formulas_computed_by_an_independent_engine_equal_the_refresh_overview(e
     main(["refresh", str(example)])
     cells = calculate(example)
     source = XlsxBook(example)
-    overview = source.read_output(L.OVERVIEW, L.OVERVIEW_HEADERS)
+    overview = read_output(source, L.OVERVIEW, L.OVERVIEW_HEADERS)
     indicators = source.read_table(L.INDICATORS, ["Id", "Poäng", "Färg", "Förklaring"])
     by_id = {r["Id"]: r for r in overview.to_dict("records") if r["Nivå"] == "Indikator"}
     assert len(by_id) == 24
@@ -263,3 +263,13 @@ def test_vp_addin_install_and_remove_into_a_folder(tmp_path):
     assert (tmp_path / "vp.xlam").exists()
     assert main(["addin", "remove", "--dest", str(tmp_path)]) == 0
     assert not (tmp_path / "vp.xlam").exists()
+
+
+def test_check_finds_a_change_that_is_not_proposal_minus_budget(example, capsys):
+    wb = openpyxl.load_workbook(example)
+    change = cell_of(example, L.BUDGET, L.CHANGE, L.AREA, "Korta insatser")
+    wb[L.BUDGET][change] = 1.8  # the plan: 10,0 - 8,7 = 1,3
+    wb.save(example)
+    assert main(["check", str(example)]) == 1
+    out = capsys.readouterr().out
+    assert "Korta insatser (Förändring): angiven summa 1,8 men raderna summerar till 1,3" in out

@@ -563,6 +563,11 @@ def _output_sheet(wb, name, title, note, headers, widths):
     ws = start_sheet(wb, name, title, note)
     t = Table(ws, headers)
     t.widths(widths, default=14)
+    # Printed for a board meeting: landscape, every column on one page width.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     return ws
 
 

@@ -137,8 +137,6 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
         goal = b.cell_value(kf_row[b.GOAL])
         status = kf_row[b.STATUS] if not kf_row[b.ERROR] else "Fel"
         explanation = kf_row[b.EXPLANATION] or kf_row[b.ERROR]
-        if kf_row[b.SOURCE] and kf_row[b.SOURCE] != "nämndmål":
-            explanation = f"({kf_row[b.SOURCE]}) {explanation}"
         overview.append(["KF-mål", kf_id, goal or "", "", _text(kf_text.get(str(kf_id))), None, status, explanation])
         fills.append(status)
         statuses[f"KF-mål {kf_id}"] = status
@@ -232,6 +230,17 @@ def budget_findings(table, book):
             finding = reconcile_sum(label, values, amounts[index], table.cell(index, column), book)
             if finding:
                 findings.append(finding)
+    # change = proposal - current budget, row by row (R10)
+    for index in frame.index:
+        current = _amount(table, index, L.BUDGET_NOV, book, [])
+        proposal = _amount(table, index, L.PROPOSAL, book, [])
+        change = _amount(table, index, L.CHANGE, book, [])
+        if None in (current, proposal, change):
+            continue  # unreadable figures are already findings above
+        finding = reconcile_sum(f"{b.cell_value(frame.at[index, L.AREA])} ({L.CHANGE})", [proposal, -current],
+                                change, table.cell(index, L.CHANGE), book)
+        if finding:
+            findings.append(finding)
     if L.ACTUAL in frame.columns:
         for index in frame.index:
             actual = b.cell_value(frame.at[index, L.ACTUAL])
@@ -267,6 +276,16 @@ def frame_findings(table, book):
     return findings
 
 
+def read_output(source, sheet, headers):
+    """An output sheet's table (e.g. the last overview) through an adapter, or None if there is none."""
+    if sheet not in source.sheet_names():
+        return None
+    try:
+        return source.read_table(sheet, headers[:1], headers[1:]).frame
+    except NotAVPWorkbook:
+        return None
+
+
 def previous_statuses(overview_frame):
     """Statuses written by the last refresh (from the overview sheet), or None if there was none."""
     if overview_frame is None or overview_frame.empty:
@@ -286,13 +305,16 @@ def previous_statuses(overview_frame):
     return statuses or None
 
 
-def format_overview(result):
+def format_overview(result, book=None):
     """The overview as a text table for the terminal."""
+    book = book or load_rulebook()
+    marks = {book.data["kf"]["override_label"].casefold(): book.data["kf"]["override_label"],
+             book.data["kf"]["indicative_label"].casefold(): book.data["kf"]["indicative_label"]}
     lines = []
     for level, kf, goal, ident, name, value, status, explanation in result.overview:
         if level == "KF-mål":
-            source = explanation.split(")", 1)[0] + ") " if explanation.startswith("(") else ""
-            lines.append(f"KF-mål {kf}: {status} {source} {name}")
+            shown = next((f" ({label})" for word, label in marks.items() if word in explanation.casefold()), "")
+            lines.append(f"KF-mål {kf}: {status}{shown}  {name}")
         elif level == "Nämndmål":
             average = "" if value is None else f" (medel {value:.2f})".replace(".", ",")
             lines.append(f"  {goal}: {status}{average}  {name[:70]}")
@@ -324,7 +346,7 @@ def run_refresh(source, book=None, user=None, now=None, progress=None, write=Tru
     progress = progress or (lambda message: None)
     progress("Läser tabellerna …")
     tables = read_tables(source, book)
-    previous = previous_statuses(source.read_output(L.OVERVIEW, L.OVERVIEW_HEADERS))
+    previous = previous_statuses(read_output(source, L.OVERVIEW, L.OVERVIEW_HEADERS))
     result = compute(tables, book, previous, user, now, progress)
     if write:
         progress("Skriver översikt, kontroll och logg …")

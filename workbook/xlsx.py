@@ -18,7 +18,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from rules.errors import VPError
 
 from . import layout as L
-from .refresh import NotAVPWorkbook, find_table
+from .refresh import find_table
 
 
 class FileRefused(VPError):
@@ -74,15 +74,6 @@ class XlsxBook:
             return value
 
         return find_table(sheet, rows, required, optional, resolve)
-
-    def read_output(self, sheet, headers):
-        """An output sheet's table (e.g. the last overview), or None when there is none yet."""
-        if sheet not in self.wb.sheetnames:
-            return None
-        try:
-            return self.read_table(sheet, headers[:1], headers[1:]).frame
-        except NotAVPWorkbook:
-            return None
 
     def write_table(self, sheet, headers, rows, fills=None, fill_colours=None):
         """Replace an output sheet's table below its header row with `rows` (values only)."""

@@ -1,7 +1,7 @@
 """The xlwings adapter: the open VP workbook in Excel seen through the refresh's adapter interface.
 
 Same interface as the file adapter (`workbook.xlsx.XlsxBook`): `sheet_names`, `read_table`,
-`read_output`, `write_table`, `append_row`. It works on an `xw.Book` — live Excel through COM, or
+`write_table`, `append_row`. It works on an `xw.Book` — live Excel through COM, or
 xlwings' remote engine (a JSON payload, used by the tests) — and keeps the number of round trips
 small: each sheet's used range is read once (values, as Excel gives them), each output block is
 written with one range assignment, fills are set per run of rows with the same colour.
@@ -22,7 +22,7 @@ import pandas as pd
 from rules import batch as b
 from rules.errors import VPError
 from workbook import layout as L
-from workbook.refresh import NotAVPWorkbook, find_table
+from workbook.refresh import find_table
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -145,16 +145,6 @@ class XlwingsBook:
         grid = self._grid(sheet)
         return find_table(sheet, [(row, grid.row(row)) for row in range(1, grid.bottom + 1)], required, optional)
 
-    def read_output(self, sheet, headers):
-        """An output sheet's table (e.g. the last overview), or None when there is none yet."""
-        if sheet not in self.sheet_names():
-            return None
-        try:
-            return self.read_table(sheet, headers[:1], headers[1:]).frame
-        except NotAVPWorkbook:
-            return None
-
-    # --- writing (output sheets only) -----------------------------------------------------------
     def write_table(self, sheet, headers, rows, fills=None, fill_colours=None):
         """Replace an output sheet's table below its header row: clear, one block of values, fills."""
         ws, grid = self._output_sheet(sheet, headers)
