@@ -93,18 +93,20 @@ def scale_int(x, decimals):
 
 
 def _band_rules(bands, label_key, field, decimals, result=None):
-    """One rule per band [min, previous min) on an int field in 10**-decimals units, highest first,
-    and one for anything below the lowest band (no label)."""
+    """One rule per band [min, previous min) on an int field in 10**-decimals units, highest first;
+    the lowest band also takes everything below its min (no value falls outside every band)."""
     result = result or label_key
     rules, previous = {}, None
     for index, entry in enumerate(bands):
-        low = scale_int(str(entry["min"]), decimals)
-        cond = {"lo": {"$gte": {field: low}}}
+        cond = {}
+        if index < len(bands) - 1:
+            cond["lo"] = {"$gte": {field: scale_int(str(entry["min"]), decimals)}}
         if previous is not None:
             cond["hi"] = {"$lt": {field: previous}}
+        if not cond:  # a single band: everything
+            cond["lo"] = {"$gte": {field: -(2**62)}}
         rules[f"band_{index}"] = {**_cond(**cond), "run": _set(**{result: entry[label_key]})}
-        previous = low
-    rules["below_lowest"] = {**_cond(lo={"$lt": {field: previous}}), "run": _set(**{result: ""})}
+        previous = scale_int(str(entry["min"]), decimals)
     return rules
 
 
@@ -286,11 +288,12 @@ def expected_met(op, utfall, referens):
 
 
 def expected_band(bands, label_key, units, decimals):
-    """The band label for a value in 10**-decimals units, read straight from the rulebook list."""
+    """The band label for a value in 10**-decimals units, read straight from the rulebook list
+    (the lowest band also takes everything below its min)."""
     for entry in bands:
         if units >= scale_int(str(entry["min"]), decimals):
             return entry[label_key]
-    return ""
+    return bands[-1][label_key]
 
 
 def _require_int(value, name):

@@ -1,6 +1,10 @@
 """Errors a user can act on: Swedish, naming the cell or argument and the text that was typed."""
 
 
+# How a cell shows an error in Excel (a VP function's readable reason instead of a traceback).
+CELL_ERROR_PREFIX = "#VP-FEL: "
+
+
 class VPError(Exception):
     """Base of every error the VP engine reports to a person."""
 

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 from . import values as v
 from .engine import get_engine, scale_int
-from .errors import VPInputError
+from .errors import CELL_ERROR_PREFIX, VPInputError
 from .rulebook import load_rulebook
 
 
@@ -23,8 +23,12 @@ class GoalResult:
     parameters: dict = field(default_factory=dict)
 
 
-def read_grades(grades, where="poäng", book=None):
-    """The assessed grades among cell values: numbers 0..1 count, 'Ej bedömd' and empty are left out."""
+def read_grades(grades, where="poäng", book=None, errors=None):
+    """The assessed grades among cell values: numbers 0..1 count, 'Ej bedömd' and empty are left out.
+
+    A cell showing a VP function's error (#VP-FEL: …) is left out too, as the batch leaves out a row
+    with an error, and counted in `errors` (a list) so the explanation can say so.
+    """
     book = book or load_rulebook()
     not_assessed = {book.data["indicator"]["labels"]["not_assessed"].casefold(),
                     book.data["goal"]["not_assessed"].casefold()}
@@ -36,6 +40,10 @@ def read_grades(grades, where="poäng", book=None):
             out.append(fast[raw])
             continue
         place = f"{where} (värde {index})"
+        if isinstance(raw, str) and raw.startswith(CELL_ERROR_PREFIX):
+            if errors is not None:
+                errors.append(raw)
+            continue
         if raw is None or (isinstance(raw, str) and (not raw.strip() or raw.strip().casefold() in not_assessed)):
             continue
         value = v.parse_value(raw, place, book)
@@ -65,10 +73,12 @@ def goal_status(grades, dominant_colour=None, book=None, where="poäng", dominan
     book = book or load_rulebook()
     engine = get_engine(book)
     colour = _read_colour(dominant_colour, dominant_where, book)
-    assessed = read_grades(grades, where, book)
+    errors = []
+    assessed = read_grades(grades, where, book, errors)
+    left_out = f" {len(errors)} indikator(er) med fel är inte medräknade." if errors else ""
     label = book.data["goal"]["not_assessed"]
     if not assessed:
-        return GoalResult(None, label, f"{label}: ingen indikator är bedömd.")
+        return GoalResult(None, label, f"{label}: ingen indikator är bedömd.{left_out}")
     decimals = book.data["goal"]["round_decimals"]
     exact = sum(assessed) / len(assessed)
     units = scale_int(exact, decimals)
@@ -83,6 +93,7 @@ def goal_status(grades, dominant_colour=None, book=None, where="poäng", dominan
     if cap and statuses.index(cap) > statuses.index(band):
         status = cap
         explanation += f" Den dominerande indikatorn är {colour}, så målet är som bäst {cap}."
+    explanation += left_out
     return GoalResult(average, status, explanation,
                       parameters={"bedömda": len(assessed), "medel": average, "band": band,
                                   "dominant": colour or "", "tak": cap})
@@ -102,6 +113,14 @@ def _read_colour(raw, where, book):
     raise VPInputError(where, raw, "är ingen färg.", f"Skriv {', '.join(colours)} eller lämna tomt.")
 
 
+def _known(raw, allowed, where, problem):
+    """A status word as the rulebook spells it; case and surrounding spaces do not matter."""
+    for word in allowed:
+        if v.fold(str(raw)) == v.fold(word):
+            return word
+    raise VPInputError(where, raw, problem, f"Skriv {', '.join(allowed)}.")
+
+
 def kf_status(board_goal_status=None, office_grades=None, override_status=None, motivation=None,
               book=None, where=("nämndmålets status", "kontorets poäng", "manuell status", "motivering")):
     """R4: the KF goal takes its board goal's status; without one it is indicative from the office's
@@ -112,14 +131,12 @@ def kf_status(board_goal_status=None, office_grades=None, override_status=None, 
     w_goal, w_grades, w_override, w_motivation = where
     statuses = [entry["status"] for entry in book.data["goal"]["bands"]] + [book.data["goal"]["not_assessed"]]
     has_goal = board_goal_status is not None and str(board_goal_status).strip() != ""
-    if has_goal and board_goal_status not in statuses:
-        raise VPInputError(w_goal, board_goal_status, "är ingen målstatus.", f"Giltiga: {', '.join(statuses)}.")
-    override = (override_status or "").strip() if isinstance(override_status, str) or override_status is None \
-        else override_status
-    text = (motivation or "").strip() if isinstance(motivation, str) or motivation is None else str(motivation)
-    if override and override not in book.data["kf"]["override_statuses"]:
-        raise VPInputError(w_override, override, "är ingen status för manuell bedömning.",
-                           f"Skriv {', '.join(book.data['kf']['override_statuses'])}.")
+    if has_goal:
+        board_goal_status = _known(board_goal_status, statuses, w_goal, "är ingen målstatus.")
+    override = "" if override_status is None or str(override_status).strip() == "" else \
+        _known(override_status, book.data["kf"]["override_statuses"], w_override,
+               "är ingen status för manuell bedömning.")
+    text = "" if motivation is None else str(motivation).strip()
     if override and not text:
         raise VPInputError(w_motivation, None, "saknas – en manuell bedömning kräver en skriven motivering.")
     if text and not override:

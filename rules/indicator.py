@@ -116,14 +116,15 @@ def _read_target(raw, where, book):
 
 
 def _check_units(a, a_where, b, b_where, book):
-    """Beslut R1: a percentage compared with a plain number above the limit is an error, never a guess.
+    """Beslut R1: a percentage is never compared with a plain number by guessing.
 
-    A plain number at or below the limit next to a percentage is a percent-formatted cell (Excel
-    stores 35 % as 0,35): it is returned as a percentage so explanations show it as Excel does.
+    A number Excel stored at or below the limit next to a percentage is a percent-formatted cell
+    (Excel stores 35 % as 0,35) and is read as that percentage. A plain number above the limit, or
+    one a person typed as text ("65", "0,5"), is an error that says what to write.
     """
     limit = book.get("values.plain_vs_percent_limit")
     for frac, plain, plain_where, frac_where in ((a, b, b_where, a_where), (b, a, a_where, b_where)):
-        if frac.is_fraction and plain.kind == v.NUMBER and abs(plain.number) > limit:
+        if frac.is_fraction and plain.kind == v.NUMBER and (abs(plain.number) > limit or plain.typed):
             raise VPInputError(
                 plain_where, plain.text,
                 f"är ett vanligt tal men {frac_where} är {frac.shown()} (en andel eller procentsats).",
@@ -141,6 +142,76 @@ def _numeric(value, where, what):
         return value.number
     raise VPInputError(where, value.text or value.shown(), f"kan inte jämföras som {what}.",
                        "Skriv ett tal, en procentsats eller en andel.")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What the engine compares (op, outcome side, reference side) and how to say it in Swedish."""
+
+    op: str
+    left: float
+    right: float
+    describe: object  # met (bool) -> the sentence before the verdict
+
+
+def _against_baseline(target, baseline, outcome, where, book):
+    w_base, _, w_out, _ = where
+    note = ""
+    if baseline.kind == v.RANGE:
+        end = book.data["indicator"]["range_baseline_end"][target.comparison]
+        reference = v.Value(v.PERCENT if baseline.percent else v.NUMBER,
+                            number=baseline.high if end == "high" else baseline.low,
+                            text=baseline.text, typed=baseline.typed)
+        note = f"{'övre' if end == 'high' else 'nedre'} gränsen av {baseline.shown()}; "
+    else:
+        _numeric(baseline, w_base, "ingående värde")
+        reference = baseline
+    reference, outcome = _check_units(reference, w_base, outcome, w_out, book)
+    left = _numeric(outcome, w_out, "utfall")
+    symbol = SYMBOLS[target.comparison]
+    return Comparison(target.comparison, left, reference.number, lambda met: (
+        f"Utfall {outcome.shown()} {symbol if met else 'är inte ' + symbol} ingående värde "
+        f"{reference.shown()} ({note}riktvärde {target.text})"))
+
+
+def _threshold(target, baseline, outcome, where, book):
+    _, w_target, w_out, _ = where
+    threshold, outcome = _check_units(target.value, w_target, outcome, w_out, book)
+    left = _numeric(outcome, w_out, "utfall")
+    symbol = SYMBOLS[target.comparison]
+    return Comparison(target.comparison, left, threshold.number, lambda met: (
+        f"Utfall {outcome.shown()} {symbol if met else 'är inte ' + symbol} riktvärdet {threshold.shown()}"))
+
+
+def _all_of_them(target, baseline, outcome, where, book):
+    w_out = where[2]
+    if outcome.kind == v.NUMBER and abs(outcome.number) > book.get("values.plain_vs_percent_limit"):
+        raise VPInputError(w_out, outcome.text, "är ett vanligt tal men riktvärdet är Samtliga.",
+                           "Skriv en andel (5/5), 100 % eller Samtliga.")
+    left = _numeric(outcome, w_out, "andel")
+    return Comparison("ge", left, 1.0, lambda met: (
+        f"Utfall {outcome.shown()} {'är samtliga' if met else 'är inte samtliga'} (riktvärde {target.text})"))
+
+
+def _yes(target, baseline, outcome, where, book):
+    if outcome.kind not in (v.YES, v.NO):
+        raise VPInputError(where[2], outcome.text or outcome.shown(), "ska vara JA eller NEJ när riktvärdet är JA.")
+    return Comparison("ge", outcome.number, 1.0, lambda met: (
+        f"Utfall {outcome.shown()} (riktvärde {target.text}) {'är JA' if met else 'är inte JA'}"))
+
+
+def _tolerance(target, baseline, outcome, where, book):
+    _, w_target, w_out, _ = where
+    _, outcome = _check_units(target.value, w_target, outcome, w_out, book)
+    left = abs(_numeric(outcome, w_out, "avvikelse"))
+    band = target.value.number
+    shown = v.format_percent(band) if target.value.kind == v.PERCENT else v.format_number(band)
+    return Comparison("le", left, band, lambda met: (
+        f"Utfall {outcome.shown()} {'ligger inom' if met else 'ligger utanför'} ±{shown} (riktvärde {target.text})"))
+
+
+_COMPARISONS = {AGAINST_BASELINE: _against_baseline, THRESHOLD: _threshold, ALL_OF_THEM: _all_of_them,
+                YES_TARGET: _yes, TOLERANCE: _tolerance}
 
 
 def grade_indicator(ingaende, riktvarde, utfall, aktiviteter=None, book=None,
@@ -169,69 +240,22 @@ def grade_indicator(ingaende, riktvarde, utfall, aktiviteter=None, book=None,
     if outcome.kind == v.RANGE:
         raise VPInputError(w_out, outcome.text, "är ett intervall; ett utfall ska vara ett värde.")
 
-    if target.kind == AGAINST_BASELINE:
-        if baseline.missing:
-            shown = f" ('{baseline.text}')" if baseline.text else ""
-            return not_assessed(f"ingående värde saknas{shown}, och riktvärdet {target.text} jämför med det")
-        if baseline.kind == v.RANGE:
-            end = book.data["indicator"]["range_baseline_end"][target.comparison]
-            reference = baseline.high if end == "high" else baseline.low
-            ref_value = v.Value(v.PERCENT if baseline.percent else v.NUMBER, number=reference)
-            ref_text = f"ingående värde {ref_value.shown()}"
-            note = f"{'övre' if end == 'high' else 'nedre'} gränsen av {baseline.shown()}; "
-        else:
-            ref_value, note = baseline, ""
-            _numeric(baseline, w_base, "ingående värde")
-            ref_text = f"ingående värde {baseline.shown()}"
-        ref_value, outcome = _check_units(ref_value, w_base, outcome, w_out, book)
-        if baseline.kind != v.RANGE:
-            ref_text = f"ingående värde {ref_value.shown()}"
-        out_number = _numeric(outcome, w_out, "utfall")
-        comparison, left, right = target.comparison, out_number, ref_value.number
-        sentence = f"Utfall {outcome.shown()} {{op}} {ref_text} ({note}riktvärde {target.text})"
-    elif target.kind == THRESHOLD:
-        target_value, outcome = _check_units(target.value, w_target, outcome, w_out, book)
-        out_number = _numeric(outcome, w_out, "utfall")
-        comparison, left, right = target.comparison, out_number, target.value.number
-        sentence = f"Utfall {outcome.shown()} {{op}} riktvärdet {target_value.shown()}"
-    elif target.kind == ALL_OF_THEM:
-        if outcome.kind == v.NUMBER and abs(outcome.number) > book.get("values.plain_vs_percent_limit"):
-            raise VPInputError(w_out, outcome.text, "är ett vanligt tal men riktvärdet är Samtliga.",
-                               "Skriv en andel (5/5), 100 % eller Samtliga.")
-        out_number = _numeric(outcome, w_out, "andel")
-        comparison, left, right = "ge", out_number, 1.0
-        sentence = f"Utfall {outcome.shown()} {{op}} samtliga (riktvärde {target.text})"
-    elif target.kind == YES_TARGET:
-        if outcome.kind not in (v.YES, v.NO):
-            raise VPInputError(w_out, outcome.text or outcome.shown(), "ska vara JA eller NEJ när riktvärdet är JA.")
-        comparison, left, right = "ge", outcome.number, 1.0
-        sentence = f"Utfall {outcome.shown()} (riktvärde {target.text})"
-    else:  # TOLERANCE
-        _, outcome = _check_units(target.value, w_target, outcome, w_out, book)
-        out_number = _numeric(outcome, w_out, "avvikelse")
-        comparison, left, right = "le", abs(out_number), target.value.number
-        band = v.format_percent(right) if target.value.kind == v.PERCENT else v.format_number(right)
-        sentence = f"Utfall {outcome.shown()} {{op}} ±{band} (riktvärde {target.text})"
+    if target.kind == AGAINST_BASELINE and baseline.missing:
+        shown = f" ('{baseline.text}')" if baseline.text else ""
+        return not_assessed(f"ingående värde saknas{shown}, och riktvärdet {target.text} jämför med det")
 
-    decision = (engine or get_engine(book)).grade(comparison, v.to_micro(left), v.to_micro(right), activities)
+    comparison = _COMPARISONS[target.kind](target, baseline, outcome, where, book)
+    decision = (engine or get_engine(book)).grade(comparison.op, v.to_micro(comparison.left),
+                                                  v.to_micro(comparison.right), activities)
     key = decision["utfall_nyckel"]
-    met = key == "met"
-    if target.kind == YES_TARGET:
-        op_text = "är JA" if met else "är inte JA"
-        sentence = sentence.replace("{op}", "").replace("  ", " ") + f" {op_text}"
-    elif target.kind == TOLERANCE:
-        sentence = sentence.replace("{op}", "ligger inom" if met else "ligger utanför")
-    elif target.kind == ALL_OF_THEM:
-        sentence = sentence.replace("{op} samtliga", "är samtliga" if met else "är inte samtliga")
-    else:
-        sentence = sentence.replace("{op}", SYMBOLS[comparison] if met else f"är inte {SYMBOLS[comparison]}")
-    if not met:
+    sentence = comparison.describe(key == "met")
+    if key != "met":
         sentence += ", aktiviteter finns" if activities else ", inga aktiviteter"
     grade = decision["poang"]
     explanation = f"{sentence}: {labels[key]}, {v.format_number(grade)}."
     return IndicatorResult(
         score=grade, colour=decision["farg"], status=labels[key], explanation=explanation,
-        parameters={"riktvärde": target.text, "jämförelse": comparison, "aktiviteter": activities,
+        parameters={"riktvärde": target.text, "jämförelse": comparison.op, "aktiviteter": activities,
                     "poäng": grade, "färg": decision["farg"]},
     )
 

@@ -41,6 +41,9 @@ def split_lss_sol(belopp, hs_del=0, decimaler=None, book=None):
     book = book or load_rulebook()
     amount = v.parse_amount(belopp, "belopp", book)
     hs = v.parse_amount(hs_del, "hs_del", book, allow_missing=True) or 0.0
+    if hs and (abs(hs) > abs(amount) or (hs < 0) != (amount < 0)):
+        raise VPInputError("hs_del", v.format_number(hs), f"kan inte vara en del av beloppet {v.format_number(amount)}.",
+                           "HS-delen ska ha samma tecken som beloppet och inte vara större.")
     decimals = _decimals(decimaler, "decimaler", book)
     shares = book.data["splits"]["lss_sol"]
     return dict(zip(shares, split_amount(amount - hs, list(shares.values()), decimals)))

@@ -5,6 +5,8 @@ Excel formatted as percent, or nothing. Every reader returns a `Value` that keep
 display, or raises `VPInputError` naming the place and the text.
 """
 
+import dataclasses
+import datetime
 import math
 import numbers
 import re
@@ -44,6 +46,7 @@ class Value:
     qualifier: str = ""
     share: tuple | None = None  # (k, n)
     percent: bool = False       # a range typed with %
+    typed: bool = False         # read from text a person typed (not a number Excel stored)
 
     @property
     def is_fraction(self):
@@ -137,8 +140,13 @@ def parse_value(raw, where, book=None):
     if _is_number(raw):
         x = check_number(raw, where, book)
         return Value(NUMBER, number=x, text=format_number(x))
+    if isinstance(raw, (datetime.date, datetime.time, datetime.timedelta)):
+        raise VPInputError(where, str(raw), "är ett datum eller en tid, inte ett värde som går att bedöma.",
+                           "Skriv värdet som text eller tal (cellen kan ha fått datumformat: 4/5 blir 4 maj).")
+    if isinstance(raw, (list, tuple)):
+        raise VPInputError(where, None, "är ett område med flera celler; här behövs en enda cell.")
     if not isinstance(raw, str):
-        raise VPInputError(where, repr(raw), "är ingen text eller tal som går att läsa.")
+        raise VPInputError(where, str(raw), "är ingen text eller tal som går att läsa.")
     return _parse_text(raw, where, book)
 
 
@@ -161,14 +169,17 @@ def _parse_text(raw, where, book):
     key = (book, raw)
     value = _PARSED.get(key)
     if value is None:
-        value = _read_text(raw, where, book)
+        value = dataclasses.replace(_read_text(raw, where, book), typed=True)
         if len(_PARSED) < 100_000:
             _PARSED[key] = value
     return value
 
 
+_DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+\s*%?$")
+
+
 def _read_text(raw, where, book):
-    text = " ".join(raw.replace("\u00a0", " ").replace("\u202f", " ").split())
+    text = " ".join(raw.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2212", "-").split())
     if not text:
         return Value(MISSING, text="")
     folded = fold(text)
@@ -201,6 +212,9 @@ def _read_text(raw, where, book):
             core = core[len(prefix):].strip()
     qualifier = " ".join(qualifiers)
 
+    if _DOT_THOUSANDS.match(core):
+        raise VPInputError(where, raw, "är tvetydigt: punkt kan vara tusentalsavgränsare eller decimaltecken.",
+                           "Skriv 1 000 (med mellanslag) för tusen eller 1,5 med decimalkomma.")
     match = _NUMBER_RE.match(core)
     if match:
         if match.group("pct"):

@@ -20,24 +20,30 @@ CASES = [
 ]
 
 
-def _run(calls):
+def _run(calls, engine, offset=0):
     out = []
     for i in range(calls):
         case = CASES[i % len(CASES)]
-        result = grade_indicator(*case)
+        # vary the outcome so every call is a new fact for the engine (no memo in play)
+        outcome = f"{50 + ((i + offset) % 5000) / 100:.2f}%".replace(".", ",") if case[2].endswith("%") else case[2]
+        result = grade_indicator(case[0], case[1], outcome, case[3], engine=engine)
         out.append((result.score, result.colour, result.explanation))
     return out
 
 
 def test_four_threads_get_exactly_the_sequential_answers():
+    """Four threads on one durable-rules engine (no decision memo): every call goes through the
+    engine, and every thread gets exactly the answers of a sequential run."""
     calls = 5000
-    expected = _run(calls)
+    engine = Engine(load_rulebook(), memo_size=0)
+    expected = _run(calls, engine)
+    posts_before = engine.posts
     results = [None] * 4
     errors = []
 
     def worker(slot):
         try:
-            results[slot] = _run(calls)
+            results[slot] = _run(calls, engine)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -47,6 +53,7 @@ def test_four_threads_get_exactly_the_sequential_answers():
     for thread in threads:
         thread.join()
     assert not errors
+    assert engine.posts - posts_before == 4 * sum(1 for i in range(calls) if CASES[i % len(CASES)][1])
     assert all(result == expected for result in results)
 
 

@@ -207,3 +207,25 @@ def test_frame_adjustment_chain():
             assert reconcile_sum(step["Text"], chain, amount, step["Steg"]) is None
             total = amount
     assert total == 923.8
+
+
+def test_goal_leaves_out_cells_showing_a_vp_error_and_says_so():
+    result = goal_status([1, 1, "#VP-FEL: utfall: 'x' går inte att läsa", 0.5])
+    assert result.average == 0.83 and result.status == "Uppfyllt"
+    assert "1 indikator(er) med fel är inte medräknade" in result.explanation
+
+
+def test_status_words_ignore_case_and_spaces():
+    assert kf_status("Uppfyllt ").status == "Uppfyllt"
+    assert kf_status("Uppfyllt", None, " delvis uppfyllt", "Motiverat.").status == "Delvis uppfyllt"
+
+
+def test_adherence_far_below_every_band_is_red():
+    result = budget_adherence(1e-6, 1e6)
+    assert result.colour == "Röd" and result.explanation.endswith("→ Röd.")
+
+
+@pytest.mark.parametrize("hs", [12, -1])
+def test_hs_part_must_be_part_of_the_amount(hs):
+    with pytest.raises(VPInputError, match="^hs_del: "):
+        split_lss_sol(10, hs)

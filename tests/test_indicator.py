@@ -76,7 +76,11 @@ def test_not_assessed_reasons():
     [
         ("10-15%", "Minska", "9%", None, 1.0),        # Minska compares with the lower end
         ("10-15%", "Minska", "12%", "JA", 0.5),
-        ("10-15%", "Minska/Bibehålla", "10%", None, 1.0),
+        ("10-15%", "Minska/Bibehålla", "15%", None, 1.0),  # kept inside the range
+        ("10-15%", "Minska/Bibehålla", "15,1%", None, 0.0),
+        ("10-15%", "Bibehålla", "10%", None, 1.0),          # kept inside the range
+        ("10-15%", "Bibehålla", "9,9%", "JA", 0.5),
+        ("10-15%", "Öka/Bibehålla", "12%", None, 1.0),
         ("", "högst 8%", "7%", None, 1.0),
         ("", "högst 8%", "8,1%", None, 0.0),
         ("", "<= 8%", "8%", None, 1.0),
@@ -91,7 +95,7 @@ def test_not_assessed_reasons():
         ("", "Samtliga", "99%", "JA", 0.5),
         ("", "JA", True, None, 1.0),
         ("", "JA", False, "Ja", 0.5),
-        ("0,61", "Öka", "62%", None, 1.0),            # 0,61 in a percent cell vs 62 %
+        (0.61, "Öka", "62%", None, 1.0),              # 0,61 in a percent cell vs 62 %
         ("Medel 83% (samtliga insatser)", "öka", "83,1%", None, 1.0),  # words are case-insensitive
         ("3/5", "Öka", "Fyra av fem", None, 1.0),
         ("1 000", "Minska", "999,5", None, 1.0),
@@ -109,6 +113,22 @@ def test_mixed_units_name_the_cell_and_say_what_to_write():
     assert "Skriv 65 %" in message
     with pytest.raises(VPInputError, match="^utfall: '35'"):
         grade_indicator("", "30%", "35")
+
+
+@pytest.mark.parametrize(
+    "args, where, hint",
+    [
+        (("8,7 %", "Minska", "1"), "utfall: '1'", "Skriv 1 %"),          # typed text is never a fraction
+        (("8,7 %", "Minska", "0,5"), "utfall: '0,5'", "Skriv 0,5 %"),
+        (("", "+/- 0,5", "0,6%"), "riktvärde: '0,5'", "Skriv 0,5 %"),    # a band without % next to a %
+        (("10-15", "Öka", "16%"), "ingående: '10-15'", "Skriv 10-15 %"),
+    ],
+)
+def test_typed_plain_numbers_are_not_guessed_to_be_percent(args, where, hint):
+    with pytest.raises(VPInputError) as error:
+        grade_indicator(*args)
+    assert str(error.value).startswith(where)
+    assert hint in str(error.value)
 
 
 def test_unknown_target_word():

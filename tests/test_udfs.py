@@ -130,3 +130,25 @@ def test_udfs_equal_the_batch_engine(plan_indicators):
     assert [row[0] for row in scores] == ["Ej bedömd" if pd.isna(s) else s for s in batch["Poäng"]]
     assert [row[0] for row in colours] == list(batch["Färg"])
     assert [row[0] for row in explanations] == list(batch["Förklaring"])
+
+
+def test_a_rulebook_error_is_a_readable_cell_too(monkeypatch, tmp_path):
+    from rules.errors import RulebookError
+
+    def broken(*args, **kwargs):
+        raise RulebookError("Regelboken vp2025.toml: 'saving.rate' har fel typ ('tre').")
+
+    monkeypatch.setattr(udfs.budget, "saving", broken)
+    assert udfs._wrap_for_excel(udfs.VP_SAVING)(56.7).startswith(udfs.ERROR_PREFIX + "Regelboken")
+    assert udfs.VP_SAVING([[56.7], [10]])[0][0].startswith(udfs.ERROR_PREFIX + "Regelboken")
+
+
+def test_errors_in_a_block_name_row_and_column():
+    result = udfs.VP_BUDGETSTATUS([[100, 100]], [[100, "x"]])
+    assert result[0][0] == "Grön"
+    assert result[0][1].endswith("(rad 1, kolumn 2)")
+
+
+def test_split_decimals_default_to_the_rulebook():
+    assert udfs.VP_SPLIT_STAFF(17.63) == [10.6, 7.0]  # 10,578 and 7,052: parts add up to 17,6
+    assert udfs.VP_SPLIT_STAFF(17.63, 2) == [10.58, 7.05]

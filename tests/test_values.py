@@ -122,3 +122,19 @@ def test_swedish_number_format():
     assert v.format_number(-0.25) == "-0,25"
     assert v.format_percent(0.719) == "71,9\u00a0%"
     assert v.format_fixed(0.7, 2) == "0,70"
+
+
+def test_dot_thousands_are_ambiguous():
+    with pytest.raises(VPInputError, match="'1.000' är tvetydigt"):
+        v.parse_value("1.000", "K7")
+
+
+def test_unicode_minus_is_a_minus():
+    assert v.parse_value("\u22125,5", "K7").number == -5.5
+
+
+def test_a_date_is_named_as_a_date():
+    import datetime
+
+    with pytest.raises(VPInputError, match="^K7: '2025-05-04' är ett datum"):
+        v.parse_value(datetime.date(2025, 5, 4), "K7")

@@ -17,11 +17,11 @@ import sys
 import xlwings as xw
 
 from rules import budget, goals, splits
-from rules.errors import VPInputError
+from rules.errors import CELL_ERROR_PREFIX, VPError, VPInputError
 from rules.indicator import grade_indicator
 from rules.rulebook import load_rulebook
 
-ERROR_PREFIX = "#VP-FEL: "
+ERROR_PREFIX = CELL_ERROR_PREFIX
 _IN_EXCEL = sys.platform == "win32"
 
 
@@ -64,8 +64,9 @@ def _broadcast(name, func, args, argnames):
     def one(index):
         try:
             return func(*[_at(a, shape, index) for a in args])
-        except VPInputError as exc:
-            place = f"(rad {index[0] + 1})"
+        except VPError as exc:
+            place = f"(rad {index[0] + 1})" if len(shape) == 1 or shape[1] == 1 else \
+                f"(rad {index[0] + 1}, kolumn {index[1] + 1})"
             return f"{ERROR_PREFIX}{exc} {place}"
 
     if len(shape) == 1:
@@ -74,7 +75,7 @@ def _broadcast(name, func, args, argnames):
 
 
 def _excel(func):
-    """Register for Excel: in Excel a VPInputError becomes the readable message in the cell."""
+    """Register for Excel: in Excel a VPError becomes the readable message in the cell."""
     return _wrap_for_excel(func) if _IN_EXCEL else func
 
 
@@ -83,13 +84,13 @@ def _wrap_for_excel(func):
     def in_excel(*args):
         try:
             return func(*args)
-        except VPInputError as exc:
+        except VPError as exc:  # bad input, and a broken rulebook edit (RulebookError) too
             return f"{ERROR_PREFIX}{exc}"
 
     return in_excel
 
 
-def _indicator(kind):
+def _indicator(kind, function_name):
     names = ("ingaende", "riktvarde", "utfall", "aktiviteter")
 
     def one(ingaende, riktvarde, utfall, aktiviteter):
@@ -102,7 +103,7 @@ def _indicator(kind):
         return result.explanation
 
     def run(ingaende, riktvarde, utfall, aktiviteter=None):
-        return _broadcast("VP", one, (ingaende, riktvarde, utfall, aktiviteter), names)
+        return _broadcast(function_name, one, (ingaende, riktvarde, utfall, aktiviteter), names)
 
     return run
 
@@ -127,7 +128,7 @@ def _indicator_arguments(func):
 @_indicator_arguments
 def VP_INDICATORSCORE(ingaende, riktvarde, utfall, aktiviteter=None):
     """Indikatorns poäng: 1 förbättrat, 0,5 ej förbättrat trots aktiviteter, 0 annars; annars "Ej bedömd"."""
-    return _indicator("score")(ingaende, riktvarde, utfall, aktiviteter)
+    return _indicator("score", "VP_INDICATORSCORE")(ingaende, riktvarde, utfall, aktiviteter)
 
 
 @_excel
@@ -135,7 +136,7 @@ def VP_INDICATORSCORE(ingaende, riktvarde, utfall, aktiviteter=None):
 @_indicator_arguments
 def VP_INDICATORCOLOR(ingaende, riktvarde, utfall, aktiviteter=None):
     """Indikatorns färg: Grön (förbättrat), Gul (inte förbättrat trots aktiviteter), Röd, Grå (ej bedömd)."""
-    return _indicator("colour")(ingaende, riktvarde, utfall, aktiviteter)
+    return _indicator("colour", "VP_INDICATORCOLOR")(ingaende, riktvarde, utfall, aktiviteter)
 
 
 @_excel
@@ -143,7 +144,7 @@ def VP_INDICATORCOLOR(ingaende, riktvarde, utfall, aktiviteter=None):
 @_indicator_arguments
 def VP_EXPLAIN(ingaende, riktvarde, utfall, aktiviteter=None):
     """Förklaringen till indikatorns bedömning, i en mening som går att läsa upp."""
-    return _indicator("explain")(ingaende, riktvarde, utfall, aktiviteter)
+    return _indicator("explain", "VP_EXPLAIN")(ingaende, riktvarde, utfall, aktiviteter)
 
 
 @_excel
@@ -164,12 +165,12 @@ def VP_GOALSTATUS(poang, dominant_farg=None):
     return goals.goal_status(poang, dominant_farg, where="poang", dominant_where="dominant_farg").status
 
 
-def _budget(kind):
+def _budget(kind, function_name):
     def one(budget_value, utfall):
         result = budget.budget_adherence(budget_value, utfall, where=("budget", "utfall"))
         return result.adherence if kind == "adherence" else result.colour
 
-    return lambda b, u: _broadcast("VP_BUDGET", one, (b, u), ("budget", "utfall"))
+    return lambda b, u: _broadcast(function_name, one, (b, u), ("budget", "utfall"))
 
 
 @_excel
@@ -178,7 +179,7 @@ def _budget(kind):
 @xw.arg("utfall", ndim=2, doc="Utfall eller prognos (mnkr)")
 def VP_BUDGETADHERENCE(budget, utfall):
     """Budgetföljsamhet: 100 % − |utfall − budget| / budget, avrundad till en decimal i procent."""
-    return _budget("adherence")(budget, utfall)
+    return _budget("adherence", "VP_BUDGETADHERENCE")(budget, utfall)
 
 
 @_excel
@@ -187,15 +188,15 @@ def VP_BUDGETADHERENCE(budget, utfall):
 @xw.arg("utfall", ndim=2, doc="Utfall eller prognos (mnkr)")
 def VP_BUDGETSTATUS(budget, utfall):
     """Budgetföljsamhetens färg: Grön från 99,5 %, Gul från 98,0 %, annars Röd."""
-    return _budget("colour")(budget, utfall)
+    return _budget("colour", "VP_BUDGETSTATUS")(budget, utfall)
 
 
 @_excel
 @xw.func
 @xw.arg("belopp", doc="Gemensamma kostnader (mnkr)")
 @xw.arg("hs_del", doc="Därav hälso- och sjukvård (HS), fördelas inte")
-@xw.arg("decimaler", doc="Antal decimaler (1 om tomt)")
-def VP_SPLIT_LSS_SOL(belopp, hs_del=0, decimaler=1):
+@xw.arg("decimaler", doc="Antal decimaler (tomt = regelbokens, 1)")
+def VP_SPLIT_LSS_SOL(belopp, hs_del=0, decimaler=None):
     """Gemensamma kostnader exklusive HS: 80 % LSS, 20 % SoL; delarna summerar till det avrundade beloppet."""
     return list(splits.split_lss_sol(belopp, hs_del, decimaler).values())
 
@@ -203,8 +204,8 @@ def VP_SPLIT_LSS_SOL(belopp, hs_del=0, decimaler=1):
 @_excel
 @xw.func
 @xw.arg("belopp", doc="Gemensamma stabskostnader (mnkr)")
-@xw.arg("decimaler", doc="Antal decimaler (1 om tomt)")
-def VP_SPLIT_STAFF(belopp, decimaler=1):
+@xw.arg("decimaler", doc="Antal decimaler (tomt = regelbokens, 1)")
+def VP_SPLIT_STAFF(belopp, decimaler=None):
     """Stabens gemensamma kostnader: 60 % Äldreomsorgsnämnden, 40 % Omsorgsnämnden."""
     return list(splits.split_staff(belopp, decimaler).values())
 
