@@ -100,7 +100,8 @@ def goal_status(grades, dominant_colour=None, book=None, where="poäng", dominan
 
 
 def _read_colour(raw, where, book):
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    # No colour, or the dominant indicator's own cell shows an error: no cap (as the batch does).
+    if raw is None or (isinstance(raw, str) and (not raw.strip() or raw.startswith(CELL_ERROR_PREFIX))):
         return ""
     colours = book.data["goal"]["dominant_cap"]
     if isinstance(raw, str):
@@ -122,7 +123,8 @@ def _known(raw, allowed, where, problem):
 
 
 def kf_status(board_goal_status=None, office_grades=None, override_status=None, motivation=None,
-              book=None, where=("nämndmålets status", "kontorets poäng", "manuell status", "motivering")):
+              book=None, where=("nämndmålets status", "kontorets poäng", "manuell status", "motivering"),
+              office_dominant=None):
     """R4: the KF goal takes its board goal's status; without one it is indicative from the office's
     indicators; a manual judgement with a motivation is shown next to the computed status and takes
     precedence."""
@@ -146,7 +148,7 @@ def kf_status(board_goal_status=None, office_grades=None, override_status=None, 
         computed = GoalResult(None, board_goal_status, f"Samma bedömning som nämndmålet: {board_goal_status}.",
                               rule="R4")
     else:
-        inner = goal_status(office_grades, book=book, where=w_grades)
+        inner = goal_status(office_grades, office_dominant, book=book, where=w_grades)
         label = book.data["kf"]["indicative_label"]
         computed = GoalResult(inner.average, inner.status,
                               f"Inget nämndmål; {label} status från kontorets indikatorer. {inner.explanation}",

@@ -229,3 +229,12 @@ def test_adherence_far_below_every_band_is_red():
 def test_hs_part_must_be_part_of_the_amount(hs):
     with pytest.raises(VPInputError, match="^hs_del: "):
         split_lss_sol(10, hs)
+
+
+def test_indicative_kf_status_is_capped_by_an_office_dominant_indicator():
+    assert kf_status(None, [1, 1, 1, 1], office_dominant="Röd").status == "Ej uppfyllt"
+    assert kf_status(None, [1, 1, 1, 1]).status == "Uppfyllt"
+
+
+def test_a_dominant_cell_showing_an_error_gives_no_cap():
+    assert goal_status([1, 1], "#VP-FEL: utfall: 'x' går inte att läsa").status == "Uppfyllt"

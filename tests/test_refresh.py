@@ -1,17 +1,21 @@
 """`vp refresh`, `vp check` and the file adapter, on copies of the bundled workbooks."""
 
+import fnmatch
+import os
+import re
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
 from openpyxl.worksheet.formula import ArrayFormula
 
-from rules.errors import VPError
+from rules.errors import CELL_ERROR_PREFIX, VPError
 from workbook import layout as L
 from workbook.cli import main
-from workbook.refresh import read_output, run_refresh
-from workbook.xlsx import FileRefused, XlsxBook
+from workbook.refresh import column_letter, format_overview, read_output, run_refresh
+from workbook.xlsx import BACKUPS_KEPT, FileRefused, XlsxBook
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbook" / "VP2025-exempel.xlsx"
@@ -46,16 +50,35 @@ def snapshot(path):
 
 def cell_of(path, sheet, header, match_column, match_value):
     """The coordinate of `header` in the row whose `match_column` equals `match_value`."""
-    table = XlsxBook(path).read_table(sheet, [header, match_column])
+    table = XlsxBook(path).read_table(sheet, list(dict.fromkeys([header, match_column])))
     index = table.frame.index[table.frame[match_column].astype(str) == str(match_value)][0]
     return table.cell(index, header).split("!")[1]
 
 
+def edit(path, sheet, cells):
+    """Type values into cells, as a person would (then saved by openpyxl)."""
+    wb = openpyxl.load_workbook(path)
+    for coordinate, value in cells.items():
+        wb[sheet][coordinate] = value
+    wb.save(path)
+
+
+def messages(result):
+    return [f.message for f in result.findings]
+
+
+def overview_rows(result, level):
+    return [row for row in result.overview if row[0] == level]
+
+
 def test_refresh_never_changes_an_input_cell_or_a_formula(example, capsys):
+    os.chmod(example, 0o664)
     before = snapshot(example)
     assert main(["refresh", str(example)]) == 0
     assert main(["refresh", str(example)]) == 0
     assert snapshot(example) == before
+    assert os.stat(example).st_mode & 0o777 == 0o664  # colleagues keep their access
+    assert openpyxl.load_workbook(example).sheetnames[0] == L.OVERVIEW  # still a workbook openpyxl opens
     out = capsys.readouterr().out
     assert "KF-mål 1:" in out and "N5:" in out and "I24" in out
 
@@ -100,8 +123,8 @@ def test_check_finds_a_planted_bad_value_and_a_wrong_sum(example, capsys):
     out = capsys.readouterr().out
     assert f"Indikatorer!{bad}: 'sextiofem'" in out
     total = cell_of(example, L.BUDGET, L.PROPOSAL, L.AREA, "Summa verksamhetsområde LSS")
-    assert f"Internbudget!{total}" not in out or "783,9" in out
-    assert "angiven summa 783,9 men raderna summerar till 784,4" in out
+    assert f"Internbudget!{total}: Summa verksamhetsområde LSS ({L.PROPOSAL}): angiven summa 783,9 men raderna " \
+           "summerar till 784,4" in out
     assert "angiven summa 874,3 men raderna summerar till 874,8" in out
     assert example.read_bytes() == before  # check writes nothing
 
@@ -183,21 +206,23 @@ def test_missing_file(tmp_path):
     assert issubclass(FileRefused, VPError)
 
 
-def test_formulas_computed_by_an_independent_engine_equal_the_refresh_overview(example):
-    """The workbook's own =VP_* formulas, computed by the `formulas` package, give what `vp refresh`
-    wrote through the batch engine: the formulas point at the right cells."""
+def formulas_equal_the_overview(path, expect_indicators=24):
+    """Refresh, then compute the workbook's own =VP_* formulas with the `formulas` package and compare
+    them with what `vp refresh` wrote through the batch engine. Returns the computed cells."""
     pytest.importorskip("formulas")
     from workbook.evaluate import calculate
 
-    main(["refresh", str(example)])
-    cells = calculate(example)
-    source = XlsxBook(example)
+    main(["refresh", str(path)])
+    cells = calculate(path)
+    source = XlsxBook(path)
     overview = read_output(source, L.OVERVIEW, L.OVERVIEW_HEADERS)
     indicators = source.read_table(L.INDICATORS, ["Id", "Poäng", "Färg", "Förklaring"])
     by_id = {r["Id"]: r for r in overview.to_dict("records") if r["Nivå"] == "Indikator"}
-    assert len(by_id) == 24
+    assert len(by_id) == expect_indicators
     for index in indicators.frame.index:
         ident = indicators.frame.at[index, "Id"]
+        if by_id[ident]["Status/färg"] == "Fel":
+            continue  # the cell shows #VP-FEL: …, the overview Fel with the same message
         for column, overview_column in (("Poäng", "Medel/poäng"), ("Färg", "Status/färg"), ("Förklaring", "Förklaring")):
             computed = cells[(L.INDICATORS.upper(), indicators.cell(index, column).split("!")[1])]
             assert computed == by_id[ident][overview_column], (ident, column)
@@ -213,7 +238,37 @@ def test_formulas_computed_by_an_independent_engine_equal_the_refresh_overview(e
     kf_rows = {r["KF-mål"]: r for r in overview.to_dict("records") if r["Nivå"] == "KF-mål"}
     for index in kf.frame.index:
         computed = cells[(L.KF_GOALS.upper(), kf.cell(index, "Status").split("!")[1])]
-        assert computed == kf_rows[kf.frame.at[index, "KF-mål"]]["Status/färg"]
+        expected = kf_rows[kf.frame.at[index, "KF-mål"]]
+        if expected["Status/färg"] == "Fel":
+            assert computed.startswith(CELL_ERROR_PREFIX) and computed.endswith(expected["Förklaring"].split(": ", 1)[1])
+        else:
+            assert computed == expected["Status/färg"]
+    return cells
+
+
+def test_formulas_computed_by_an_independent_engine_equal_the_refresh_overview(example):
+    """The workbook's own =VP_* formulas, computed by the `formulas` package, give what `vp refresh`
+    wrote through the batch engine: the formulas point at the right cells."""
+    formulas_equal_the_overview(example)
+
+
+def test_formulas_follow_a_moved_dominant_mark_and_a_missing_motivation_like_the_refresh(example):
+    """Dominant JA moved from I16 to I17 (N5's cap follows it), a bad outcome in N1 (left out on both
+    sides), and KF-mål 4's manual status without its motivation (an error naming the cell on both)."""
+    i16, i17 = (cell_of(example, L.INDICATORS, "Dominant", "Id", i) for i in ("I16", "I17"))
+    edit(example, L.INDICATORS, {i16: None, i17: "JA", cell_of(example, L.INDICATORS, "Utfall", "Id", "I03"): "sextio"})
+    motivation = cell_of(example, L.KF_GOALS, "Motivering", "KF-mål", 4)
+    edit(example, L.KF_GOALS, {motivation: None})
+    cells = formulas_equal_the_overview(example)
+    result = run_refresh(XlsxBook(example), write=False)
+    n5 = next(row for row in overview_rows(result, "Nämndmål") if row[2] == "N5")
+    assert n5[6] == "Uppfyllt"  # I17 is Grön: no cap any more (I16 Gul capped it at Delvis uppfyllt)
+    n1 = next(row for row in overview_rows(result, "Nämndmål") if row[2] == "N1")
+    assert "1 indikator(er) med fel" in n1[7]
+    status = cell_of(example, L.KF_GOALS, "Status", "KF-mål", 4)
+    assert cells[(L.KF_GOALS.upper(), status)] == (f"{CELL_ERROR_PREFIX}KF-mål!{motivation}: motivering saknas – en "
+                                                   "manuell bedömning kräver en skriven motivering.")
+    assert any(m.startswith(f"KF-mål!{motivation}: saknas") for m in messages(result))
 
 
 def test_export_has_no_formulas_and_the_same_values(example, tmp_path):
@@ -272,4 +327,224 @@ def test_check_finds_a_change_that_is_not_proposal_minus_budget(example, capsys)
     wb.save(example)
     assert main(["check", str(example)]) == 1
     out = capsys.readouterr().out
-    assert "Korta insatser (Förändring): angiven summa 1,8 men raderna summerar till 1,3" in out
+    assert f"Internbudget!{change}: Korta insatser: Förändring 1,8 stämmer inte med förslag 10 − budget 8,7 = 1,3." \
+        in out
+    assert "angiven summa 1,8" not in out
+
+
+# --- keys that do not fit together -------------------------------------------------------------------
+
+def test_an_indicator_with_an_unknown_or_blank_goal_is_a_finding_and_stays_in_the_overview(example):
+    goal = {i: cell_of(example, L.INDICATORS, "Nämndmål", "Id", i) for i in ("I03", "I04", "I05", "I07", "I21")}
+    kf = {i: cell_of(example, L.INDICATORS, "KF-mål", "Id", i) for i in ("I21", "I22", "I23")}
+    edit(example, L.INDICATORS, {
+        goal["I03"]: " n1 ",   # spaces and case: still N1
+        goal["I04"]: None,     # blank
+        goal["I05"]: "N9",     # no such board goal
+        goal["I07"]: 2,        # typed as a number
+        kf["I21"]: 1,          # Kontoret, but KF-mål 1 has a board goal
+        kf["I22"]: "6",        # KF-mål as text and as 6.0: the same KF goal
+        kf["I23"]: 6.0,
+    })
+    result = run_refresh(XlsxBook(example), write=False)
+    found = messages(result)
+    assert any(m.startswith(f"Indikatorer!{goal['I04']}: Nämndmål saknas.") for m in found)
+    assert any(m.startswith(f"Indikatorer!{goal['I05']}: 'N9' finns inte som Nämndmål på något KF-mål") for m in found)
+    assert any(m.startswith(f"Indikatorer!{goal['I07']}: '2' finns inte som Nämndmål") for m in found)
+    assert any(m.startswith(f"Indikatorer!{goal['I21']}: 'Kontoret' gäller bara ett KF-mål utan nämndmål, men "
+                            "indikatorns KF-mål är '1'") for m in found)
+    assert not any(goal["I03"] in m or kf["I22"] in m or kf["I23"] in m for m in found)
+    assert len(found) == 4
+    indicators = overview_rows(result, "Indikator")
+    assert len(indicators) == 24  # nothing disappears
+    unknown = [row[3] for row in indicators if row[1] == ""]
+    assert unknown == ["I04", "I05", "I07", "I21"]
+    assert any(row[2] == "Okänt nämndmål" and row[6] == "Fel" for row in overview_rows(result, "Nämndmål"))
+    n1 = [row[3] for row in indicators if row[2] in ("N1", "n1")]
+    assert n1 == ["I01", "I02", "I03", "I06"]
+    kontoret = [row[3] for row in indicators if row[1] == 6]
+    assert kontoret == ["I22", "I23", "I24"]
+
+
+def test_a_kf_goal_whose_board_goal_no_indicator_has_is_a_finding_not_indicative(example):
+    cell = cell_of(example, L.KF_GOALS, "Nämndmål", "KF-mål", 3)
+    edit(example, L.KF_GOALS, {cell: "N33"})
+    result = run_refresh(XlsxBook(example), write=False)
+    kf3 = next(row for row in overview_rows(result, "KF-mål") if row[1] == 3)
+    assert kf3[6] == "Fel" and "indikativ" not in kf3[7]
+    assert f"KF-mål!{cell}: 'N33' finns inte som Nämndmål på någon indikator." in kf3[7]
+    assert any(f.where == f"KF-mål!{cell}" and f.rule == "R4" for f in result.findings)
+    assert result.statuses["KF-mål 2"] == "Delvis uppfyllt"  # the other rows are not affected
+
+
+def test_duplicate_keys_are_findings_naming_both_cells(example):
+    i01, i02 = (cell_of(example, L.INDICATORS, "Id", "Id", i) for i in ("I01", "I02"))
+    edit(example, L.INDICATORS, {i02: "I01"})
+    kf1, kf2 = (cell_of(example, L.KF_GOALS, "KF-mål", "KF-mål", k) for k in (1, 2))
+    goal1, goal3 = (cell_of(example, L.KF_GOALS, "Nämndmål", "KF-mål", k) for k in (1, 3))
+    edit(example, L.KF_GOALS, {kf2: 1.0, goal3: "N1"})
+    result = run_refresh(XlsxBook(example), write=False)
+    found = messages(result)
+    assert f"Indikatorer!{i01} och Indikatorer!{i02}: 'I01' finns på flera indikatorer; varje indikator behöver ett " \
+           "eget Id." in found
+    assert f"KF-mål!{kf1} och KF-mål!{kf2}: '1' finns på flera rader; varje KF-mål ska stå en gång." in found
+    assert f"KF-mål!{goal1} och KF-mål!{goal3}: 'N1' står under flera KF-mål; ett nämndmål hör till ett KF-mål." \
+        in found
+
+
+def test_a_blank_kf_id_is_a_finding_and_the_other_rows_keep_their_ids_and_statuses(example):
+    reference = run_refresh(XlsxBook(EXAMPLE), write=False)
+    cell = cell_of(example, L.KF_GOALS, "KF-mål", "KF-mål", 2)
+    edit(example, L.KF_GOALS, {cell: None})
+    result = run_refresh(XlsxBook(example), write=False)
+    assert any(m.startswith(f"KF-mål!{cell}: saknas – raden behöver KF-målets nummer.") for m in messages(result))
+    ids = [row[1] for row in overview_rows(result, "KF-mål")]
+    assert ids == [1, "", 3, 4, 5, 6] and all(type(i) is int for i in ids if i != "")
+    for k in (1, 3, 4, 5, 6):
+        assert result.statuses[f"KF-mål {k}"] == reference.statuses[f"KF-mål {k}"]
+    assert result.statuses["Nämndmål N2"] == reference.statuses["Nämndmål N2"]  # N2 is still shown
+
+
+def test_two_dominant_indicators_are_a_finding_and_no_cap_not_an_abort(example):
+    j16, j17, j18 = (cell_of(example, L.INDICATORS, "Dominant", "Id", i) for i in ("I16", "I17", "I18"))
+    edit(example, L.INDICATORS, {j16: "ja", j17: "JA", j18: "kanske"})
+    assert main(["refresh", str(example)]) == 0  # no abort
+    result = run_refresh(XlsxBook(example), write=False)
+    found = messages(result)
+    assert f"Indikatorer!{j16} och Indikatorer!{j17}: nämndmål N5 har 2 indikatorer markerade som dominerande; ett " \
+           "mål kan ha en. Inget tak gäller för N5 förrän bara en är markerad." in found
+    assert f"Indikatorer!{j18}: 'kanske' ska vara JA eller NEJ. Skriv JA eller NEJ eller lämna tomt." in found
+    n5 = next(row for row in overview_rows(result, "Nämndmål") if row[2] == "N5")
+    assert n5[6] == "Uppfyllt" and "Inget tak: flera indikatorer är markerade som dominerande." in n5[7]
+
+
+def test_the_dominant_mark_reads_the_rulebook_words(example):
+    j16 = cell_of(example, L.INDICATORS, "Dominant", "Id", "I16")
+    edit(example, L.INDICATORS, {j16: "Ja"})
+    result = run_refresh(XlsxBook(example), write=False)
+    assert result.statuses["Nämndmål N5"] == "Delvis uppfyllt" and not result.findings  # capped by I16's Gul
+    edit(example, L.INDICATORS, {j16: True})  # Excel's SANT: the sheet's formulas would not count it
+    result = run_refresh(XlsxBook(example), write=False)
+    assert messages(result) == [(f"Indikatorer!{j16}: 'SANT' ska vara JA eller NEJ. Skriv JA eller NEJ som text eller "
+                                 "lämna tomt.")]
+    edit(example, L.INDICATORS, {j16: "JA "})  # COUNTIF(…;"JA") would not count it either
+    result = run_refresh(XlsxBook(example), write=False)
+    assert messages(result) == [(f"Indikatorer!{j16}: 'JA ' ska vara JA eller NEJ. Skriv JA eller NEJ utan mellanslag "
+                                 "före eller efter eller lämna tomt.")]
+
+
+# --- input cells holding formulas ------------------------------------------------------------------
+
+def test_a_formula_input_without_a_saved_result_is_a_clear_finding(example):
+    outcome = cell_of(example, L.INDICATORS, "Utfall", "Id", "I03")
+    name = cell_of(example, L.INDICATORS, "Indikator", "Id", "I04")
+    edit(example, L.INDICATORS, {outcome: "=60%+5%", name: '="Ny"&" indikator"'})
+    proposal = cell_of(example, L.BUDGET, L.PROPOSAL, L.AREA, "Personlig assistans")
+    edit(example, L.BUDGET, {proposal: "=100+12"})
+    result = run_refresh(XlsxBook(example), write=False)
+    found = messages(result)
+    advice = "men inget sparat värde; öppna och spara filen i Excel eller skriv in värdet."
+    assert f"Indikatorer!{outcome}: innehåller formeln =60%+5% {advice}" in found
+    assert f"Indikatorer!{name}: innehåller formeln =\"Ny\"&\" indikator\" {advice}" in found
+    assert f"Internbudget!{proposal}: innehåller formeln =100+12 {advice}" in found
+    assert sum(proposal in f.where for f in result.findings) == 1  # once, not again as R5
+    assert result.statuses["Indikator I03"] == "Fel"
+
+
+# --- the file: format, permissions, backups --------------------------------------------------------
+
+def test_an_xlsm_is_refused_and_left_alone(tmp_path, capsys):
+    path = tmp_path / "VP2025.xlsm"
+    shutil.copy(EXAMPLE, path)
+    before = path.read_bytes()
+    assert main(["refresh", str(path)]) == 2
+    assert "vp refresh hanterar bara .xlsx; använd knappen Uppdatera i Excel för .xlsm" in capsys.readouterr().err
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("*backup*"))
+    source = XlsxBook(path)
+    run_refresh(source)
+    with pytest.raises(FileRefused, match="hanterar bara .xlsx"):
+        source.save()
+
+
+def test_the_save_keeps_the_file_mode(example):
+    os.chmod(example, 0o664)
+    source = XlsxBook(example)
+    run_refresh(source)
+    source.save()
+    assert os.stat(example).st_mode & 0o777 == 0o664
+
+
+def test_backups_are_timestamped_unique_and_the_newest_five_kept(example):
+    other = example.with_name("Annan.vp-backup-20000101-000000.xlsx")
+    other.write_bytes(b"en annan fils kopia")
+    names = []
+    for second in (0, 0, 1, 2, 3, 4, 5):  # two in the same second
+        source = XlsxBook(example)
+        run_refresh(source)
+        names.append(source.save(now=datetime(2025, 3, 1, 9, 30, second)).name)
+    assert names[:2] == ["VP2025.vp-backup-20250301-093000.xlsx", "VP2025.vp-backup-20250301-093000-2.xlsx"]
+    kept = sorted(p.name for p in example.parent.glob("VP2025.vp-backup-*.xlsx"))
+    assert len(kept) == BACKUPS_KEPT and kept == sorted(names[-BACKUPS_KEPT:])
+    assert other.exists()
+    ignored = [line.strip() for line in (ROOT / ".gitignore").read_text().splitlines()]
+    assert all(any(fnmatch.fnmatch(name, pattern) for pattern in ignored) for name in names)
+
+
+def test_vp_refresh_names_its_timestamped_backup(example, capsys):
+    assert main(["refresh", str(example)]) == 0
+    backup = re.search(r"säkerhetskopia: (\S+)\)", capsys.readouterr().out).group(1)
+    assert re.fullmatch(r"VP2025\.vp-backup-\d{8}-\d{6}(-\d+)?\.xlsx", backup)
+    assert (example.parent / backup).exists()
+
+
+# --- the budget's labels and amounts ---------------------------------------------------------------
+
+def test_label_typos_in_the_budget_and_the_frame_are_findings(example):
+    def cell(column, area):
+        return cell_of(example, L.BUDGET, column, L.AREA, area)
+
+    typos = {cell(L.ROW_KIND, "Korta insatser"): "Rader", cell(L.ROW_KIND, "Summa verksamhetsområde SoL"): "summa",
+             cell(L.LAW, "Daglig verksamhet"): "Lss", cell(L.VOLUME_BASED, "Staben"): "kanske",
+             cell(L.VOLUME_BASED, "Personlig assistans"): None}
+    edit(example, L.BUDGET, typos)
+    step = cell_of(example, L.FRAME, L.ROW_KIND, L.STEP, 3)
+    edit(example, L.FRAME, {step: "Just"})
+    found = messages(run_refresh(XlsxBook(example), write=False))
+    for coordinate, text in typos.items():
+        sheet_cell = f"Internbudget!{coordinate}"
+        assert any(m.startswith(f"{sheet_cell}: '{text}'" if text else f"{sheet_cell}: är tomt") for m in found), \
+            coordinate
+    assert any(m.startswith(f"Internbudget!{cell(L.ROW_KIND, 'Korta insatser')}: 'Rader' är inget giltigt "
+                            "värde i Radtyp. Skriv Rad eller Summa;") for m in found)
+    assert any(m.startswith(f"Internbudget!{cell(L.LAW, 'Daglig verksamhet')}: 'Lss' är inget giltigt värde i Område. "
+                            "Skriv LSS, SoL eller lämna tomt;") for m in found)
+    assert any(m.startswith(f"Ramjusteringar!{step}: 'Just' är inget giltigt värde i Radtyp. Skriv Start, Justering eller "
+                            "Summa;")
+               for m in found)
+
+
+def test_a_bad_budget_cell_is_reported_once(example, capsys):
+    proposal = cell_of(example, L.BUDGET, L.PROPOSAL, L.AREA, "Personlig assistans")  # has a prognosis
+    edit(example, L.BUDGET, {proposal: "mycket"})
+    assert main(["check", str(example)]) == 1
+    out = capsys.readouterr().out
+    assert out.count(f"Internbudget!{proposal}") == 1
+
+
+def test_the_overview_marks_kf_goals_by_their_source_not_by_their_text(example):
+    result = run_refresh(XlsxBook(example), write=False)
+    text = format_overview(result)
+    assert "KF-mål 4: Delvis uppfyllt (manuell bedömning)" in text and "KF-mål 6: Ej uppfyllt (indikativ)" in text
+    for row in overview_rows(result, "KF-mål"):  # an explanation's wording does not decide the mark
+        row[7] = "indikativ manuell bedömning" if row[1] == 1 else ""
+    text = format_overview(result)
+    assert "KF-mål 4: Delvis uppfyllt (manuell bedömning)" in text and "KF-mål 6: Ej uppfyllt (indikativ)" in text
+    assert "KF-mål 1: Uppfyllt  " in text
+    main(["refresh", str(example)])
+    header = [c.value for c in openpyxl.load_workbook(example)[L.OVERVIEW][L.HEADER_ROW]]
+    assert [h for h in header if h] == L.OVERVIEW_HEADERS  # the sources are not written
+
+
+def test_column_letters():
+    assert [column_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]

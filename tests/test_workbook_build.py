@@ -278,8 +278,11 @@ def test_goal_and_kf_formulas_point_at_the_right_rows(books):
         grades = f"{L.INDICATORS}!{icols[b.SCORE]}{first}:{icols[b.SCORE]}{last}"
         assert goals[f"{gcols[b.AVERAGE]}{row}"].value == f"=VP_GOALSCORE({grades})"
         assert goals[f"{gcols[L.INDICATOR_COUNT]}{row}"].value == f"=ROWS({grades})"
-        extra = f",{L.INDICATORS}!{icols[b.COLOUR]}{dominant[goal]}" if goal in dominant else ""
-        assert goals[f"{gcols[b.STATUS]}{row}"].value == f"=VP_GOALSTATUS({grades}{extra})"
+        # the dominant mark is looked up in the goal's own rows (it may move; two marks give no cap)
+        flags = f"{L.INDICATORS}!{icols[b.DOMINANT]}{first}:{icols[b.DOMINANT]}{last}"
+        colours = f"{L.INDICATORS}!{icols[b.COLOUR]}{first}:{icols[b.COLOUR]}{last}"
+        dominant_colour = f'IF(COUNTIF({flags},"JA")=1,INDEX({colours},MATCH("JA",{flags},0)),"")'
+        assert goals[f"{gcols[b.STATUS]}{row}"].value == f"=VP_GOALSTATUS({grades},{dominant_colour})"
     assert list(goal_rows) == ["N1", "N2", "N3", "N4", "N5", b.OFFICE]
     assert dominant == {"N5": 20}
     kf = wb[L.KF_GOALS]
@@ -287,6 +290,16 @@ def test_goal_and_kf_formulas_point_at_the_right_rows(books):
     for row in data_rows(kf):
         goal = kf[f"{kcols[b.GOAL]}{row}"].value or b.OFFICE
         assert kf[f"{kcols[b.COMPUTED]}{row}"].value == f"='{L.GOALS}'!{gcols[b.STATUS]}{goal_rows[goal]}"
+        # a manual status only with a motivation, and a motivation only with a manual status;
+        # otherwise an error naming the cell that is missing
+        override, motivation, computed = (f"{kcols[n]}{row}" for n in (b.OVERRIDE, b.MOTIVATION, b.COMPUTED))
+        missing = (f'"#VP-FEL: {L.KF_GOALS}!"&ADDRESS(ROW({motivation}),COLUMN({motivation}),4)&": motivering '
+                   f'saknas – en manuell bedömning kräver en skriven motivering."')
+        orphan = (f'"#VP-FEL: {L.KF_GOALS}!"&ADDRESS(ROW({override}),COLUMN({override}),4)&": saknas '
+                  f'– motiveringen hör till en manuell status."')
+        assert kf[f"{kcols[b.STATUS]}{row}"].value == (
+            f'=IF({override}="",IF(TRIM({motivation})="",{computed},{orphan}),'
+            f'IF(TRIM({motivation})="",{missing},{override}))')
     kf6 = [r for r in data_rows(kf) if kf[f"{kcols[b.KF]}{r}"].value == 6][0]
     assert kf[f"{kcols[b.GOAL]}{kf6}"].value is None
     assert BOOK.data["kf"]["indicative_label"] in kf[f"{kcols[b.COMPUTED]}{kf6}"].comment.text.casefold()

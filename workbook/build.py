@@ -33,6 +33,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.writer.excel import ExcelWriter
 
 from rules import batch as b
+from rules.errors import CELL_ERROR_PREFIX
 from rules.rulebook import load_rulebook
 from rules.values import format_number
 
@@ -284,33 +285,31 @@ def _goals(wb, book, title, ind, ind_rows):
     goal_text = {r[b.GOAL]: r[L.GOAL_TEXT] for r in kf_rows if r[b.GOAL]}
     spans = _goal_spans(ind_rows)
     kf_of = {}
-    dominant = {}
-    for offset, rec in enumerate(ind_rows):
+    for rec in ind_rows:
         kf_of.setdefault(rec[b.GOAL], integer(rec[b.KF]))
-        if rec[b.DOMINANT].strip().casefold() == "ja":
-            if rec[b.GOAL] in dominant:
-                raise ValueError(f"{rec[b.GOAL]} har mer än en dominerande indikator.")
-            dominant[rec[b.GOAL]] = L.FIRST_DATA_ROW + offset
+    yes = book.data["values"]["yes_words"][0].upper()
     headers = [b.GOAL, b.KF, L.GOAL_TEXT, L.INDICATOR_COUNT, b.AVERAGE, b.STATUS]
-    capped = ", ".join(sorted(dominant)) or "inget"
     ws = start_sheet(wb, L.GOALS, f"Nämndmål – {title}",
                      f"Allt på bladet räknas från {b.SCORE} i {L.INDICATORS} (VP_GOALSCORE, VP_GOALSTATUS). "
-                     f"Raden {b.OFFICE} är kontorets indikatorer (KF-mål utan nämndmål). Mål med dominerande "
-                     f"indikator ({capped}) begränsas av dess färg.")
+                     f"Raden {b.OFFICE} är kontorets indikatorer (KF-mål utan nämndmål). Ett mål med en indikator "
+                     f"markerad {b.DOMINANT} = {yes} begränsas av dess färg (markeras två gäller inget tak). En ny "
+                     f"indikator läggs in som en rad inom sitt måls rader, så att formlernas områden växer.")
     t = Table(ws, headers)
     ref = sheet_ref(L.INDICATORS)
-    score = ind.col(b.SCORE)
-    colour = ind.col(b.COLOUR)
+    score, colour, marked = ind.col(b.SCORE), ind.col(b.COLOUR), ind.col(b.DOMINANT)
     goal_rows = {}
     for goal, (first, last) in spans.items():
         grades = f"{ref}!{score}{first}:{score}{last}"
-        status = (f"=VP_GOALSTATUS({grades},{ref}!{colour}{dominant[goal]})" if goal in dominant
-                  else f"=VP_GOALSTATUS({grades})")
+        # The dominant indicator is found in the goal's own rows, so moving the mark moves the cap;
+        # two marks give no cap, as the refresh does (which reports them).
+        flags, colours = f"{ref}!{marked}{first}:{marked}{last}", f"{ref}!{colour}{first}:{colour}{last}"
+        dominant = f'IF(COUNTIF({flags},"{yes}")=1,INDEX({colours},MATCH("{yes}",{flags},0)),"")'
         text = goal_text.get(goal) or (f"Kontorets indikatorer (KF-mål {kf_of[goal]} har inget nämndmål)"
                                        if goal == b.OFFICE else None)
         goal_rows[goal] = t.add({b.GOAL: goal, b.KF: kf_of[goal], L.GOAL_TEXT: text,
                                  L.INDICATOR_COUNT: f"=ROWS({grades})",
-                                 b.AVERAGE: f"=VP_GOALSCORE({grades})", b.STATUS: status})
+                                 b.AVERAGE: f"=VP_GOALSCORE({grades})",
+                                 b.STATUS: f"=VP_GOALSTATUS({grades},{dominant})"})
     t.style_column(L.GOAL_TEXT, wrap=True)
     t.style_column(b.AVERAGE, number_format="0.00")
     t.widths({b.GOAL: 10, b.KF: 8, L.GOAL_TEXT: 60, L.INDICATOR_COUNT: 12, b.AVERAGE: 10, b.STATUS: 16})
@@ -330,7 +329,20 @@ def _kf_goals(wb, book, example, title, goals, goal_rows, statuses):
     t = Table(ws, headers)
     ref = sheet_ref(L.GOALS)
     status_col = goals.col(b.STATUS)
-    override, computed = t.col(b.OVERRIDE), t.col(b.COMPUTED)
+    override, computed, motivation_col = t.col(b.OVERRIDE), t.col(b.COMPUTED), t.col(b.MOTIVATION)
+
+    def status(r):
+        """A manual status counts only with a written motivation (R4), as in the refresh; the message
+        names the motivation cell (ADDRESS follows it when rows are inserted)."""
+        cell = f"{motivation_col}{r}"
+        missing = (f'"{CELL_ERROR_PREFIX}{L.KF_GOALS}!"&ADDRESS(ROW({cell}),COLUMN({cell}),4)&": motivering saknas '
+                   f'– en manuell bedömning kräver en skriven motivering."')
+        status_cell = f"{override}{r}"
+        orphan = (f'"{CELL_ERROR_PREFIX}{L.KF_GOALS}!"&ADDRESS(ROW({status_cell}),COLUMN({status_cell}),4)&": saknas '
+                  f'– motiveringen hör till en manuell status."')
+        return (f'=IF({override}{r}="",IF(TRIM({cell})="",{computed}{r},{orphan}),'
+                f'IF(TRIM({cell})="",{missing},{override}{r}))')
+
     for rec in rows:
         kf = integer(rec[b.KF])
         goal = rec[b.GOAL] or b.OFFICE
@@ -339,7 +351,7 @@ def _kf_goals(wb, book, example, title, goals, goal_rows, statuses):
                      b.GOAL: text_or_none(rec[b.GOAL]),
                      b.COMPUTED: f"={ref}!{status_col}{goal_rows[goal]}",
                      b.OVERRIDE: manual, b.MOTIVATION: motivation,
-                     b.STATUS: lambda r: f'=IF({override}{r}<>"",{override}{r},{computed}{r})'})
+                     b.STATUS: status})
         if not rec[b.GOAL]:
             ws[f"{computed}{row}"].comment = Comment(
                 f"{label.capitalize()}: KF-mål {kf} har inget nämndmål, så statusen räknas från kontorets "

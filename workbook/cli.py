@@ -14,9 +14,10 @@ def _progress(message):
 
 def cmd_refresh(args):
     from .refresh import format_findings, format_overview, run_refresh
-    from .xlsx import XlsxBook, check_not_open
+    from .xlsx import XlsxBook, check_not_open, check_xlsx
 
     path = Path(args.file)
+    check_xlsx(path)
     check_not_open(path)
     book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
     source = XlsxBook(path)
@@ -35,7 +36,7 @@ def cmd_check(args):
     from .xlsx import XlsxBook
 
     book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
-    result = run_refresh(XlsxBook(args.file), book, progress=_progress, write=False)
+    result = run_refresh(XlsxBook(args.file, read_only=True), book, progress=_progress, write=False)
     print(format_findings(result.findings))
     return 1 if result.findings else 0
 

@@ -1,8 +1,9 @@
 """The one refresh routine: tables in (pandas), statuses, findings and the log row out.
 
-It knows nothing of openpyxl or Excel: an adapter (the file adapter in `workbook/xlsx.py`, the
-xlwings adapter in `xl_addin/book_adapter.py`) reads the tables and writes the output sheets. The
-same routine runs for `vp refresh`, `vp check` and the ribbon's Uppdatera and Kontrollera.
+It knows no file format; it works on the adapters' rows: an adapter (the file adapter in
+`workbook/xlsx.py`, the xlwings adapter in `xl_addin/book_adapter.py`) reads the tables and writes
+the output sheets. The same routine runs for `vp refresh`, `vp check` and the ribbon's Uppdatera and
+Kontrollera.
 """
 
 import getpass
@@ -12,6 +13,7 @@ from datetime import datetime
 import pandas as pd
 
 from rules import batch as b
+from rules import values as v
 from rules.budget import Finding, budget_adherence, reconcile_sum
 from rules.errors import VPError, VPInputError
 from rules.rulebook import load_rulebook
@@ -41,6 +43,15 @@ def _blank(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def column_letter(number):
+    """1 -> A, 27 -> AA (Excel's column names)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def find_table(sheet, rows, required, optional=(), resolve=None):
     """The table under the first header row (within the sheet's first rows) holding every required
     header; rows whose required cells are all empty are dropped.
@@ -48,8 +59,6 @@ def find_table(sheet, rows, required, optional=(), resolve=None):
     `rows` is the sheet as (row number, {column number: value}) in order — both adapters give it.
     `resolve(row, column, value)` may replace a value (the file adapter: a formula's saved result).
     """
-    from openpyxl.utils import get_column_letter
-
     header, columns, best = None, {}, set()
     for number, cells in rows:
         if number > L.HEADER_SEARCH_ROWS:
@@ -77,7 +86,7 @@ def find_table(sheet, rows, required, optional=(), resolve=None):
         records.append(values)
         numbers.append(number)
     frame = pd.DataFrame(records, columns=wanted, dtype=object)
-    return Table(sheet, frame, numbers, {name: get_column_letter(columns[name]) for name in wanted})
+    return Table(sheet, frame, numbers, {name: column_letter(columns[name]) for name in wanted})
 
 
 @dataclass
@@ -88,6 +97,7 @@ class RefreshResult:
     statuses: dict                      # key -> status/colour now
     changes: list = field(default_factory=list)
     log_row: list = field(default_factory=list)
+    sources: list = field(default_factory=list)  # per overview row: a KF row's Underlag (not written)
 
 
 def read_tables(source, book):
@@ -108,59 +118,59 @@ def read_tables(source, book):
     return tables
 
 
+UNKNOWN_GOAL = "Okänt nämndmål"
+
+
 def compute(tables, book=None, previous=None, user=None, now=None, progress=None):
     """Grade, roll up, check, and lay out the overview; `previous` = statuses of the last refresh."""
     book = book or load_rulebook()
     progress = progress or (lambda message: None)
-    ind = tables["indicators"]
+    ind, kf = tables["indicators"], tables["kf"]
     progress("Bedömer indikatorer …")
     graded = b.grade_indicators(ind.frame, book.year, book, where=ind.cell)
     indicators = pd.concat([ind.frame, graded], axis=1)
     progress("Väger samman nämndmål och KF-mål …")
-    goals = b.rollup_goals(indicators, book)
-    kf = tables["kf"]
+    goals = b.rollup_goals(indicators, book, where=ind.cell)
     kf_status = b.rollup_kf(kf.frame, goals, indicators, book, where=kf.cell)
     progress("Kontrollerar …")
-    findings = findings_of(tables, indicators, kf_status, book)
+    findings = findings_of(tables, indicators, goals, kf_status, book)
 
     goal_text = {}
     if "goals" in tables and L.GOAL_TEXT in tables["goals"].frame.columns:
-        goal_text = dict(zip(tables["goals"].frame[b.GOAL].astype(str), tables["goals"].frame[L.GOAL_TEXT]))
+        frame = tables["goals"].frame
+        goal_text = {b.group_key(g, k): t for g, k, t in zip(frame[b.GOAL], frame[b.KF], frame[L.GOAL_TEXT])}
     kf_text = {}
     if L.KF_TEXT in kf.frame.columns:
-        kf_text = dict(zip(kf.frame[b.KF].astype(str), kf.frame[L.KF_TEXT]))
+        kf_text = {b.key(k): t for k, t in zip(kf.frame[b.KF], kf.frame[L.KF_TEXT])}
 
-    overview, fills, statuses = [], [], {}
-    goals_by_name = {str(g): row for g, row in zip(goals[b.GOAL], goals.to_dict("records"))}
-    for kf_row in kf_status.to_dict("records"):
+    out = _Overview()
+    goal_rows = {row[b.GROUP]: row for row in goals.to_dict("records")}
+    groups = pd.Series([b.group_key(g, k) for g, k in zip(indicators[b.GOAL], indicators[b.KF])],
+                       index=indicators.index, dtype=object)
+    placed = set()
+    for kf_row, raw_goal, raw_kf in zip(kf_status.to_dict("records"), kf.frame[b.GOAL], kf.frame[b.KF]):
         kf_id = kf_row[b.KF]
-        goal = b.cell_value(kf_row[b.GOAL])
         status = kf_row[b.STATUS] if not kf_row[b.ERROR] else "Fel"
-        explanation = kf_row[b.EXPLANATION] or kf_row[b.ERROR]
-        overview.append(["KF-mål", kf_id, goal or "", "", _text(kf_text.get(str(kf_id))), None, status, explanation])
-        fills.append(status)
-        statuses[f"KF-mål {kf_id}"] = status
-        group = str(goal) if goal else None
-        if group is None:  # KF goal without a board goal: the office's indicators of this KF goal
-            members = indicators[indicators[b.KF].astype(str) == str(kf_id)] if b.KF in indicators else indicators[:0]
-            group = str(members[b.GOAL].iloc[0]) if len(members) else None
-        goal_row = goals_by_name.get(group) if group else None
-        if goal_row is not None:
-            overview.append(["Nämndmål", kf_id, goal_row[b.GOAL], "", _text(goal_text.get(group)),
-                             goal_row[b.AVERAGE], goal_row[b.STATUS], goal_row[b.EXPLANATION]])
-            fills.append(goal_row[b.STATUS])
-            statuses[f"Nämndmål {goal_row[b.GOAL]}"] = goal_row[b.STATUS]
-            for row in indicators[indicators[b.GOAL].astype(str) == group].to_dict("records"):
-                colour = row[b.COLOUR] or "Fel"
-                score = b.cell_value(row[b.SCORE])
-                overview.append(["Indikator", kf_id, row[b.GOAL], row[b.ID], _text(row.get(b.NAME)),
-                                 score if score is not None else row[b.ASSESSMENT], colour,
-                                 row[b.EXPLANATION] or row[b.ERROR]])
-                fills.append(colour)
-                statuses[f"Indikator {row[b.ID]}"] = colour
+        out.add(["KF-mål", kf_id, kf_row[b.GOAL], "", _text(kf_text.get(b.key(kf_id))), None, status,
+                 kf_row[b.EXPLANATION] or kf_row[b.ERROR]], status, f"KF-mål {kf_id}", kf_row[b.SOURCE])
+        group = b.kf_group_key(raw_goal, raw_kf)
+        goal_row = goal_rows.get(group)
+        if goal_row is None:
+            continue
+        out.add(["Nämndmål", kf_id, goal_row[b.GOAL], "", _text(goal_text.get(group)), goal_row[b.AVERAGE],
+                 goal_row[b.STATUS], goal_row[b.EXPLANATION]], goal_row[b.STATUS], f"Nämndmål {goal_row[b.GOAL]}")
+        members = indicators[groups == group]
+        out.indicators(members, kf_id)
+        placed.update(members.index)
+    unplaced = indicators[~indicators.index.isin(placed)]
+    if len(unplaced):  # shown, not dropped: their Nämndmål is empty or on no KF goal (findings name the cells)
+        advice = f"{len(unplaced)} indikator(er) räknas inte in i något mål; rätta Nämndmål (se {L.FINDINGS})."
+        out.add(["Nämndmål", "", UNKNOWN_GOAL, "", "Indikatorer vars nämndmål inte finns på något KF-mål", None,
+                 "Fel", advice], "Fel", f"Nämndmål {UNKNOWN_GOAL}")
+        out.indicators(unplaced, "")
 
     changes = []
-    for key, status in statuses.items():
+    for key, status in out.statuses.items():
         before = (previous or {}).get(key)
         if previous is not None and before != status:
             changes.append(f"{key}: {before or 'ny'} → {status}")
@@ -169,7 +179,28 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
     event = "Uppdatering" + (f", {len(findings)} fynd" if findings else "")
     log_row = [now, user, event, "; ".join(changes) if changes else ("första uppdateringen" if previous is None
                                                                       else "inga ändringar")]
-    return RefreshResult(overview, fills, findings, statuses, changes, log_row)
+    return RefreshResult(out.rows, out.fills, findings, out.statuses, changes, log_row, out.sources)
+
+
+class _Overview:
+    """The overview's rows with their fills, the statuses by key and each row's source (KF rows)."""
+
+    def __init__(self):
+        self.rows, self.fills, self.sources, self.statuses = [], [], [], {}
+
+    def add(self, row, fill, key, source=""):
+        self.rows.append(row)
+        self.fills.append(fill)
+        self.sources.append(source)
+        self.statuses[key] = row[6]
+
+    def indicators(self, members, kf_id):
+        for row in members.to_dict("records"):
+            colour = row[b.COLOUR] or "Fel"
+            score = b.cell_value(row[b.SCORE])
+            self.add(["Indikator", kf_id, b.shown(row[b.GOAL]), row[b.ID], _text(row.get(b.NAME)),
+                      score if score is not None else row[b.ASSESSMENT], colour,
+                      row[b.EXPLANATION] or row[b.ERROR]], colour, f"Indikator {row[b.ID]}")
 
 
 def _text(value):
@@ -184,14 +215,36 @@ def _user():
         return "okänd"
 
 
-def findings_of(tables, indicators, kf_status, book):
-    """Everything a person should look at: bad values (sheet!cell and text) and sums that differ."""
+def findings_of(tables, indicators, goals, kf_status, book):
+    """Everything a person should look at: bad values (sheet!cell and text), keys that do not fit
+    together, and sums that differ."""
+    ind, kf = tables["indicators"], tables["kf"]
+    about_indicators, about_kf = b.key_problems(indicators, kf.frame, ind.cell, kf.cell)
     findings = [Finding(_where_of(message), message, rule="R1") for message in indicators[b.ERROR] if message]
-    findings += [Finding(_where_of(message), message, rule="R4") for message in kf_status[b.ERROR] if message]
+    findings += [Finding(_where_of(message), message, rule="R3")
+                 for message in [*about_indicators, *(m for text in goals[b.ERROR] for m in text.splitlines())]]
+    findings += [Finding(_where_of(message), message, rule="R4") for message in [*kf_status[b.ERROR], *about_kf]
+                 if message]
     findings += budget_findings(tables["budget"], book)
     if "frame" in tables:
         findings += frame_findings(tables["frame"], book)
-    return findings
+    return findings + unsaved_findings(tables, findings)
+
+
+def unsaved_findings(tables, findings):
+    """A formula without a saved result in a column no check reads (a name, a key) is a finding too."""
+    named = {f.where for f in findings}
+    out = []
+    for table in tables.values():
+        for column in table.frame.columns:
+            for value in table.frame[column]:
+                if isinstance(value, b.UnsavedFormula) and value.where not in named:
+                    try:
+                        b.check_saved(value)
+                    except VPInputError as exc:
+                        out.append(Finding(value.where, str(exc), rule="R1"))
+                        named.add(value.where)
+    return out
 
 
 def _where_of(message):
@@ -199,55 +252,77 @@ def _where_of(message):
 
 
 def _amount(table, index, column, book, findings, allow_missing=False):
-    from rules.values import parse_amount
-
     try:
-        return parse_amount(b.cell_value(table.frame.at[index, column]), table.cell(index, column), book,
-                            allow_missing=allow_missing)
+        raw = b.check_saved(table.frame.at[index, column])
+        return v.parse_amount(b.cell_value(raw), table.cell(index, column), book, allow_missing=allow_missing)
     except VPInputError as exc:
         findings.append(Finding(str(exc.where), str(exc), rule="R1"))
         return None
 
 
+def _label(table, index, column, allowed, findings, rule="R10"):
+    """A label column (Radtyp, Område) as typed, trimmed; a value not in `allowed` is a finding."""
+    raw = b.cell_value(table.frame.at[index, column])
+    text = "" if raw is None else str(raw).strip()
+    if text not in allowed:
+        words = [a for a in allowed if a] + (["lämna tomt"] if "" in allowed else [])
+        shown = ", ".join(words[:-1]) + " eller " + words[-1]
+        findings.append(Finding(table.cell(index, column), str(VPInputError(
+            table.cell(index, column), text or None, f"är inget giltigt värde i {column}.",
+            f"Skriv {shown}; raden räknas annars inte med i kontrollen av summorna.")), rule=rule))
+    return text
+
+
 def budget_findings(table, book):
-    """R10 on every amount column (LSS and SoL subtotals, board total) and R5 where utfall is typed."""
+    """R10 on every amount column (LSS and SoL subtotals, board total), the change per row, the
+    labels the sums depend on, and R5 where utfall is typed. Every amount is read once."""
     findings = []
     frame = table.frame
-    kinds = frame[L.ROW_KIND].map(lambda x: str(b.cell_value(x) or "").strip())
-    laws = frame[L.LAW].map(lambda x: str(b.cell_value(x) or "").strip())
+    laws = ("", *book.data["splits"]["lss_sol"])
+    kinds = {i: _label(table, i, L.ROW_KIND, (L.ROW, L.SUM), findings) for i in frame.index}
+    areas = {i: _label(table, i, L.LAW, laws, findings) for i in frame.index}
+    for index in frame.index:
+        try:
+            b.read_yes_no(frame.at[index, L.VOLUME_BASED], table.cell(index, L.VOLUME_BASED), book,
+                          required=kinds[index] == L.ROW)
+        except VPInputError as exc:
+            findings.append(Finding(str(exc.where), str(exc), rule="R8"))
+    amounts = {column: {index: _amount(table, index, column, book, findings) for index in frame.index}
+               for column in L.BUDGET_AMOUNTS}
+    rows = [i for i in frame.index if kinds[i] == L.ROW]
     for column in L.BUDGET_AMOUNTS:
-        amounts = {index: _amount(table, index, column, book, findings) for index in frame.index}
-        rows = [i for i in frame.index if kinds[i] == L.ROW]
         for index in frame.index:
-            if kinds[index] != L.SUM or amounts[index] is None:
+            if kinds[index] != L.SUM or amounts[column][index] is None:
                 continue
-            law = laws[index]
-            members = [i for i in rows if (laws[i] == law if law else True)]
-            values = [amounts[i] for i in members]
+            law = areas[index]
+            values = [amounts[column][i] for i in rows if (areas[i] == law if law else True)]
             if any(x is None for x in values):
                 continue
             label = f"{b.cell_value(frame.at[index, L.AREA])} ({column})"
-            finding = reconcile_sum(label, values, amounts[index], table.cell(index, column), book)
+            finding = reconcile_sum(label, values, amounts[column][index], table.cell(index, column), book)
             if finding:
                 findings.append(finding)
     # change = proposal - current budget, row by row (R10)
     for index in frame.index:
-        current = _amount(table, index, L.BUDGET_NOV, book, [])
-        proposal = _amount(table, index, L.PROPOSAL, book, [])
-        change = _amount(table, index, L.CHANGE, book, [])
+        current, proposal = amounts[L.BUDGET_NOV][index], amounts[L.PROPOSAL][index]
+        change = amounts[L.CHANGE][index]
         if None in (current, proposal, change):
             continue  # unreadable figures are already findings above
-        finding = reconcile_sum(f"{b.cell_value(frame.at[index, L.AREA])} ({L.CHANGE})", [proposal, -current],
-                                change, table.cell(index, L.CHANGE), book)
-        if finding:
-            findings.append(finding)
+        where = table.cell(index, L.CHANGE)
+        differs = reconcile_sum(L.CHANGE, [proposal, -current], change, where, book)
+        if differs:
+            findings.append(Finding(where, f"{b.cell_value(frame.at[index, L.AREA])}: {L.CHANGE} "
+                                           f"{v.format_number(change)} stämmer inte med förslag "
+                                           f"{v.format_number(proposal)} − budget {v.format_number(current)} = "
+                                           f"{v.format_number(differs.computed)}.",
+                                    stated=change, computed=differs.computed))
     if L.ACTUAL in frame.columns:
-        for index in frame.index:
-            actual = b.cell_value(frame.at[index, L.ACTUAL])
-            if actual is None or kinds[index] != L.ROW:
-                continue
+        for index in rows:
+            actual = frame.at[index, L.ACTUAL]
+            if b.cell_value(actual) is None or amounts[L.PROPOSAL][index] is None:
+                continue  # nothing typed, or the budget is unreadable (a finding above)
             try:
-                budget_adherence(b.cell_value(frame.at[index, L.PROPOSAL]), actual, book,
+                budget_adherence(amounts[L.PROPOSAL][index], b.cell_value(b.check_saved(actual)), book,
                                  where=(table.cell(index, L.PROPOSAL), table.cell(index, L.ACTUAL)))
             except VPInputError as exc:
                 findings.append(Finding(str(exc.where), str(exc), rule="R5"))
@@ -258,21 +333,21 @@ def frame_findings(table, book):
     """R10 on the frame-adjustment chain: each Summa equals its Start plus the adjustments since."""
     findings, chain = [], None
     for index in table.frame.index:
-        kind = str(b.cell_value(table.frame.at[index, L.ROW_KIND]) or "").strip()
+        kind = _label(table, index, L.ROW_KIND, (L.START, L.ADJUSTMENT, L.SUM), findings)
         amount = _amount(table, index, L.AMOUNT, book, findings)
-        if amount is None:
-            chain = None if kind == L.START else chain
+        if amount is None or kind not in (L.START, L.ADJUSTMENT, L.SUM):
+            chain = None  # an unreadable step (already a finding) breaks the chain
             continue
-        if kind == L.START:
-            chain = [amount]
-        elif kind == L.ADJUSTMENT and chain is not None:
-            chain.append(amount)
-        elif kind == L.SUM and chain is not None:
+        if kind == L.ADJUSTMENT:
+            if chain is not None:
+                chain.append(amount)
+            continue
+        if kind == L.SUM and chain is not None:
             text = b.cell_value(table.frame.at[index, L.TEXT])
             finding = reconcile_sum(str(text), chain, amount, table.cell(index, L.AMOUNT), book)
             if finding:
                 findings.append(finding)
-            chain = [amount]
+        chain = [amount]  # a Start, or a Summa, begins the next chain
     return findings
 
 
@@ -308,12 +383,12 @@ def previous_statuses(overview_frame):
 def format_overview(result, book=None):
     """The overview as a text table for the terminal."""
     book = book or load_rulebook()
-    marks = {book.data["kf"]["override_label"].casefold(): book.data["kf"]["override_label"],
-             book.data["kf"]["indicative_label"].casefold(): book.data["kf"]["indicative_label"]}
+    marked = {book.data["kf"]["override_label"], book.data["kf"]["indicative_label"]}
+    sources = result.sources or [""] * len(result.overview)
     lines = []
-    for level, kf, goal, ident, name, value, status, explanation in result.overview:
+    for (level, kf, goal, ident, name, value, status, explanation), source in zip(result.overview, sources):
         if level == "KF-mål":
-            shown = next((f" ({label})" for word, label in marks.items() if word in explanation.casefold()), "")
+            shown = f" ({source})" if source in marked else ""
             lines.append(f"KF-mål {kf}: {status}{shown}  {name}")
         elif level == "Nämndmål":
             average = "" if value is None else f" (medel {value:.2f})".replace(".", ",")
@@ -325,9 +400,11 @@ def format_overview(result, book=None):
 
 
 def format_findings(findings):
+    """One line per finding: rule, and the message, led by the cell when the message does not name it."""
     if not findings:
         return "Inga fynd."
-    return "\n".join(f"- [{f.rule}] {f.message}" for f in findings)
+    return "\n".join(f"- [{f.rule}] " + (f.message if not f.where or f.message.startswith(f.where)
+                                          else f"{f.where}: {f.message}") for f in findings)
 
 
 def write_outputs(target, result, book=None):

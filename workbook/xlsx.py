@@ -1,13 +1,21 @@
 """The file adapter: the VP workbook as an .xlsx file, through openpyxl.
 
-Reads tables by their header names, writes only the output sheets, saves atomically after a backup,
-and refuses a file that Excel has open (its `~$` lock file) or that is not a VP workbook.
+Reads tables by their header names, writes only the output sheets, saves atomically after a
+timestamped backup (the newest BACKUPS_KEPT are kept) with the file's permissions, and refuses a file
+that Excel has open (its `~$` lock file), that is not an .xlsx file (openpyxl would drop an .xlsm's
+macros) or that is not a VP workbook.
+
+openpyxl does not calculate: a saved file keeps its formulas but loses the results Excel had saved
+with them (Excel recalculates when the file is opened). An input cell holding a formula is read by
+the result Excel saved; without one it is a finding naming the cell and the formula.
 """
 
 import os
+import re
 import shutil
 import tempfile
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -15,10 +23,13 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from rules.batch import UnsavedFormula
 from rules.errors import VPError
 
 from . import layout as L
 from .refresh import find_table
+
+BACKUPS_KEPT = 5
 
 
 class FileRefused(VPError):
@@ -39,11 +50,21 @@ def check_not_open(path):
         raise FileRefused(f"{path.name} är skrivskyddad och kan inte uppdateras.")
 
 
+def check_xlsx(path):
+    """Only an .xlsx file is saved: openpyxl would write an .xlsm with the wrong content type and
+    without its macros."""
+    if Path(path).suffix.lower() != ".xlsx":
+        raise FileRefused(f"{Path(path).name}: vp refresh hanterar bara .xlsx; använd knappen Uppdatera i Excel "
+                          "för .xlsm (sparad härifrån skulle filen förlora sina makron).")
+
+
 class XlsxBook:
     """An openpyxl workbook seen through the refresh's adapter interface."""
 
     def __init__(self, path, read_only=False):
+        """`read_only`: for a check, which never saves (then an .xlsm may be read too)."""
         self.path = Path(path)
+        self.read_only = read_only
         if not self.path.exists():
             raise FileRefused(f"Filen {self.path} finns inte.")
         try:
@@ -67,10 +88,11 @@ class XlsxBook:
 
         def resolve(row, column, value):
             if isinstance(value, str) and value.startswith("="):
-                # A formula in an input cell: use the result Excel saved; without one the formula
-                # text stays and is reported as an unreadable value naming the cell.
-                cached = self._cached_value(sheet, ws.cell(row=row, column=column).coordinate)
-                return value if cached is None else cached
+                # A formula in an input cell: use the result Excel saved; without one (the file was
+                # last saved by openpyxl) reading it is an error naming the cell and the formula.
+                coordinate = ws.cell(row=row, column=column).coordinate
+                cached = self._cached_value(sheet, coordinate)
+                return UnsavedFormula(value, f"{sheet}!{coordinate}") if cached is None else cached
             return value
 
         return find_table(sheet, rows, required, optional, resolve)
@@ -121,18 +143,52 @@ class XlsxBook:
             ws.column_dimensions[get_column_letter(column)].width = 16
         return 4
 
-    def save(self):
-        """Backup, then write to a temporary file beside the original and replace it in one step."""
+    def save(self, now=None):
+        """Backup, then write to a temporary file beside the original (with its permissions) and
+        replace it in one step. Returns the backup's path."""
+        if self.read_only:
+            raise VPError(f"{self.path.name} är öppnad bara för läsning och sparas inte.")
+        check_xlsx(self.path)
         check_not_open(self.path)
-        backup = self.path.with_name(f"{self.path.stem}.vp-backup{self.path.suffix}")
+        backup = backup_path(self.path, now)
         shutil.copy2(self.path, backup)
         handle, temporary = tempfile.mkstemp(prefix=".vp-", suffix=self.path.suffix, dir=self.path.parent)
         os.close(handle)
         try:
             self.wb.save(temporary)
+            shutil.copymode(self.path, temporary)  # mkstemp's 0600 would hide the file from colleagues
             os.replace(temporary, self.path)
         except BaseException:
             if os.path.exists(temporary):
                 os.unlink(temporary)
             raise
+        prune_backups(self.path)
         return backup
+
+
+def _backups(path):
+    """The backups of `path`, oldest first: <stem>.vp-backup-YYYYMMDD-HHMMSS[-n]<suffix>."""
+    pattern = re.compile(re.escape(path.stem) + r"\.vp-backup-(\d{8}-\d{6})(?:-(\d+))?" + re.escape(path.suffix) + "$")
+    found = []
+    for candidate in path.parent.iterdir():
+        match = pattern.match(candidate.name)
+        if match:
+            found.append(((match.group(1), int(match.group(2) or 1)), candidate))
+    return [candidate for _, candidate in sorted(found)]
+
+
+def backup_path(path, now=None):
+    """A new backup name for `path`, stamped with the time; a second backup in the same second gets -2, -3, …"""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    name = f"{path.stem}.vp-backup-{stamp}"
+    candidate, number = path.with_name(name + path.suffix), 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{name}-{number}{path.suffix}")
+    return candidate
+
+
+def prune_backups(path, keep=BACKUPS_KEPT):
+    """Delete all but the newest `keep` backups of `path` (never another file's)."""
+    for old in _backups(path)[:-keep]:
+        old.unlink(missing_ok=True)
