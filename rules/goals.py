@@ -4,6 +4,7 @@ The average is exact (grades are halves), rounded half up to the rulebook's deci
 ROUND does, then banded by the engine; a dominant indicator's colour may cap the status.
 """
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -80,29 +81,37 @@ def goal_status(grades, dominant_colour=None, book=None, where="poäng", dominan
     if not assessed:
         return GoalResult(None, label, f"{label}: ingen indikator är bedömd.{left_out}")
     decimals = book.data["goal"]["round_decimals"]
-    exact = sum(assessed) / len(assessed)
+    denominator = math.lcm(*{g.denominator for g in assessed})  # exact sum in integers (fast)
+    total_units = sum(g.numerator * (denominator // g.denominator) for g in assessed)
+    exact = Fraction(total_units, denominator * len(assessed))
     units = scale_int(exact, decimals)
     average = units / 10 ** decimals
     band = engine.goal_band(units)
     cap = engine.goal_cap(colour) if colour else ""
     statuses = [entry["status"] for entry in book.data["goal"]["bands"]]
     status = band
-    total = v.format_number(float(sum(assessed)))
+    total = v.format_number(total_units / denominator)
     explanation = (f"Medel {total}/{len(assessed)} = {v.format_number(float(exact))}, avrundat "
                    f"{v.format_fixed(average, decimals)}: {band}.")
     if cap and statuses.index(cap) > statuses.index(band):
         status = cap
         explanation += f" Den dominerande indikatorn är {colour}, så målet är som bäst {cap}."
     explanation += left_out
+    if isinstance(dominant_colour, str) and dominant_colour.startswith(CELL_ERROR_PREFIX):
+        explanation += " Inget tak: den dominerande indikatorn har fel."
     return GoalResult(average, status, explanation,
                       parameters={"bedömda": len(assessed), "medel": average, "band": band,
                                   "dominant": colour or "", "tak": cap})
 
 
 def _read_colour(raw, where, book):
-    # No colour, or the dominant indicator's own cell shows an error: no cap (as the batch does).
+    # No colour, or the dominant indicator's own cell shows an error: no cap (as the batch does);
+    # goal_status says so in the explanation.
     if raw is None or (isinstance(raw, str) and (not raw.strip() or raw.startswith(CELL_ERROR_PREFIX))):
         return ""
+    if isinstance(raw, (list, tuple)):
+        raise VPInputError(where, None, "är ett område med flera celler; här behövs den dominerande "
+                                        "indikatorns färg i en cell.")
     colours = book.data["goal"]["dominant_cap"]
     if isinstance(raw, str):
         for colour in colours:
@@ -115,11 +124,13 @@ def _read_colour(raw, where, book):
 
 
 def _known(raw, allowed, where, problem):
-    """A status word as the rulebook spells it; case and surrounding spaces do not matter."""
-    for word in allowed:
-        if v.fold(str(raw)) == v.fold(word):
-            return word
-    raise VPInputError(where, raw, problem, f"Skriv {', '.join(allowed)}.")
+    """A status word exactly as the rulebook spells it: the workbook's colours and formulas match the
+    exact text, so "uppfyllt " would be shown uncoloured — it is an error with the right spelling."""
+    if raw in allowed:
+        return raw
+    near = [word for word in allowed if v.fold(str(raw)) == v.fold(word)]
+    hint = f"Skriv exakt {near[0]} (utan extra mellanslag)." if near else f"Skriv {', '.join(allowed)}."
+    raise VPInputError(where, raw, problem, hint)
 
 
 def kf_status(board_goal_status=None, office_grades=None, override_status=None, motivation=None,

@@ -125,11 +125,13 @@ def _check_units(a, a_where, b, b_where, book):
     limit = book.get("values.plain_vs_percent_limit")
     for frac, plain, plain_where, frac_where in ((a, b, b_where, a_where), (b, a, a_where, b_where)):
         if frac.is_fraction and plain.kind == v.NUMBER and (abs(plain.number) > limit or plain.typed):
+            hint = f"Skriv {plain.text} % om det är procent."
+            if abs(plain.number) <= limit:  # "0,65" typed: a share written as a decimal
+                hint = (f"Skriv {plain.text} % om det är procent, eller "
+                        f"{v.format_number(plain.number * 100)} % om {plain.text} är en andel.")
             raise VPInputError(
                 plain_where, plain.text,
-                f"är ett vanligt tal men {frac_where} är {frac.shown()} (en andel eller procentsats).",
-                f"Skriv {plain.text} % om det är procent.",
-            )
+                f"är ett vanligt tal men {frac_where} är {frac.shown()} (en andel eller procentsats).", hint)
     if a.is_fraction and b.kind == v.NUMBER:
         b = v.Value(v.PERCENT, number=b.number, text=b.text)
     if b.is_fraction and a.kind == v.NUMBER:

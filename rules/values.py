@@ -175,6 +175,8 @@ def _parse_text(raw, where, book):
     return value
 
 
+EXCEL_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",
+                "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
 _DOT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+\s*%?$")
 
 
@@ -182,6 +184,9 @@ def _read_text(raw, where, book):
     text = " ".join(raw.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2212", "-").split())
     if not text:
         return Value(MISSING, text="")
+    if text.upper() in EXCEL_ERRORS:
+        raise VPInputError(where, text, f"visar Excel-felet {text.upper()}, inget värde.",
+                           "Rätta formeln eller värdet som cellen hämtar.")
     folded = fold(text)
     words = book.data["values"]
     known = _words(book)
@@ -214,7 +219,7 @@ def _read_text(raw, where, book):
 
     if _DOT_THOUSANDS.match(core):
         raise VPInputError(where, raw, "är tvetydigt: punkt kan vara tusentalsavgränsare eller decimaltecken.",
-                           "Skriv 1 000 (med mellanslag) för tusen eller 1,5 med decimalkomma.")
+                           "Skriv tusental med mellanslag (1 000) och decimaler med komma (1,25).")
     match = _NUMBER_RE.match(core)
     if match:
         if match.group("pct"):
@@ -296,15 +301,20 @@ def parse_amount(raw, where, book=None, allow_missing=False):
     book = book or load_rulebook()
     if isinstance(raw, bool):
         check_number(raw, where, book)  # raises: a boolean is not an amount
-    value = parse_value(raw, where, book)
+    try:
+        value = parse_value(raw, where, book)
+    except VPInputError as exc:
+        if exc.hint.startswith("Skriv ett tal (71,9)"):  # the indicator hint does not fit an amount
+            raise VPInputError(where, exc.text, exc.problem, "Skriv ett belopp, t.ex. 112,3 (mnkr).") from None
+        raise
     if value.kind == MISSING and allow_missing:
         return None
     if value.kind == MISSING:
         shown = value.text or None
         raise VPInputError(where, shown, "är tomt men behövs här." if not shown else "är inget belopp.",
-                           "Skriv ett belopp, t.ex. 874,3.")
+                           "Skriv ett belopp, t.ex. 112,3 (mnkr).")
     if value.kind != NUMBER:
-        raise VPInputError(where, value.text, "är inget belopp.", "Skriv ett tal, t.ex. 874,3.")
+        raise VPInputError(where, value.text, "är inget belopp.", "Skriv ett belopp, t.ex. 112,3 (mnkr).")
     return value.number
 
 

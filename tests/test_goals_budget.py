@@ -215,9 +215,15 @@ def test_goal_leaves_out_cells_showing_a_vp_error_and_says_so():
     assert "1 indikator(er) med fel är inte medräknade" in result.explanation
 
 
-def test_status_words_ignore_case_and_spaces():
-    assert kf_status("Uppfyllt ").status == "Uppfyllt"
-    assert kf_status("Uppfyllt", None, " delvis uppfyllt", "Motiverat.").status == "Delvis uppfyllt"
+def test_status_words_must_be_spelled_as_the_workbook_colours_them():
+    with pytest.raises(VPInputError, match="Skriv exakt Delvis uppfyllt"):
+        kf_status("Uppfyllt", None, " delvis uppfyllt", "Motiverat.")
+    assert kf_status("Uppfyllt", None, "Delvis uppfyllt", "Motiverat.").status == "Delvis uppfyllt"
+
+
+def test_a_dominant_error_is_said_in_the_explanation():
+    result = goal_status([1, 1], "#VP-FEL: utfall: 'x' går inte att läsa")
+    assert result.status == "Uppfyllt" and "Inget tak: den dominerande indikatorn har fel." in result.explanation
 
 
 def test_adherence_far_below_every_band_is_red():

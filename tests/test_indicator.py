@@ -119,7 +119,7 @@ def test_mixed_units_name_the_cell_and_say_what_to_write():
     "args, where, hint",
     [
         (("8,7 %", "Minska", "1"), "utfall: '1'", "Skriv 1 %"),          # typed text is never a fraction
-        (("8,7 %", "Minska", "0,5"), "utfall: '0,5'", "Skriv 0,5 %"),
+        (("8,7 %", "Minska", "0,5"), "utfall: '0,5'", "Skriv 0,5 % om det är procent, eller 50 % om 0,5 är en andel"),
         (("", "+/- 0,5", "0,6%"), "riktvärde: '0,5'", "Skriv 0,5 %"),    # a band without % next to a %
         (("10-15", "Öka", "16%"), "ingående: '10-15'", "Skriv 10-15 %"),
     ],

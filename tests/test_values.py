@@ -1,6 +1,7 @@
 """R1: every way the plan and the economists write a value, and every class of bad input."""
 
 import math
+import re
 
 import pytest
 
@@ -138,3 +139,14 @@ def test_a_date_is_named_as_a_date():
 
     with pytest.raises(VPInputError, match="^K7: '2025-05-04' är ett datum"):
         v.parse_value(datetime.date(2025, 5, 4), "K7")
+
+
+@pytest.mark.parametrize("shown", ["#N/A", "#DIV/0!", "#VALUE!", "#ref!"])
+def test_excel_error_values_are_named(shown):
+    with pytest.raises(VPInputError, match=f"^K7: '{re.escape(shown)}' visar Excel-felet"):
+        v.parse_value(shown, "K7")
+
+
+def test_amounts_get_an_amount_hint():
+    with pytest.raises(VPInputError, match="Skriv ett belopp, t.ex. 112,3"):
+        v.parse_amount("ca 784", "Internbudget!G11")

@@ -119,7 +119,7 @@ _DOC_INDICATOR = {
 def _indicator_arguments(func):
     """The four indicator arguments, each a cell or a column (ndim=2), with their wizard help."""
     for name in reversed(tuple(_DOC_INDICATOR)):
-        func = xw.arg(name, ndim=2, doc=_DOC_INDICATOR[name])(func)
+        func = xw.arg(name, ndim=2, err_to_str=True, doc=_DOC_INDICATOR[name])(func)
     return func
 
 
@@ -149,7 +149,7 @@ def VP_EXPLAIN(ingaende, riktvarde, utfall, aktiviteter=None):
 
 @_excel
 @xw.func
-@xw.arg("poang", ndim=2, doc="Indikatorernas poäng (ett område); Ej bedömd och tomma räknas inte")
+@xw.arg("poang", ndim=2, err_to_str=True, doc="Indikatorernas poäng (ett område); Ej bedömd och tomma räknas inte")
 def VP_GOALSCORE(poang):
     """Nämndmålets medelvärde, avrundat till två decimaler (som AVRUNDA), eller "Ej bedömd"."""
     result = goals.goal_status(poang, where="poang")
@@ -158,8 +158,8 @@ def VP_GOALSCORE(poang):
 
 @_excel
 @xw.func
-@xw.arg("poang", ndim=2, doc="Indikatorernas poäng (ett område)")
-@xw.arg("dominant_farg", doc="Den dominerande indikatorns färg (Grön/Gul/Röd), eller tomt")
+@xw.arg("poang", ndim=2, err_to_str=True, doc="Indikatorernas poäng (ett område)")
+@xw.arg("dominant_farg", err_to_str=True, doc="Den dominerande indikatorns färg (Grön/Gul/Röd), eller tomt")
 def VP_GOALSTATUS(poang, dominant_farg=None):
     """Nämndmålets status: Uppfyllt (0,70–1), Delvis uppfyllt (0,50–0,69), Ej uppfyllt, Ej bedömd."""
     return goals.goal_status(poang, dominant_farg, where="poang", dominant_where="dominant_farg").status
@@ -175,8 +175,8 @@ def _budget(kind, function_name):
 
 @_excel
 @xw.func
-@xw.arg("budget", ndim=2, doc="Budget (mnkr), inte 0")
-@xw.arg("utfall", ndim=2, doc="Utfall eller prognos (mnkr)")
+@xw.arg("budget", ndim=2, err_to_str=True, doc="Budget (mnkr), inte 0")
+@xw.arg("utfall", ndim=2, err_to_str=True, doc="Utfall eller prognos (mnkr)")
 def VP_BUDGETADHERENCE(budget, utfall):
     """Budgetföljsamhet: 100 % − |utfall − budget| / budget, avrundad till en decimal i procent."""
     return _budget("adherence", "VP_BUDGETADHERENCE")(budget, utfall)
@@ -184,8 +184,8 @@ def VP_BUDGETADHERENCE(budget, utfall):
 
 @_excel
 @xw.func
-@xw.arg("budget", ndim=2, doc="Budget (mnkr), inte 0")
-@xw.arg("utfall", ndim=2, doc="Utfall eller prognos (mnkr)")
+@xw.arg("budget", ndim=2, err_to_str=True, doc="Budget (mnkr), inte 0")
+@xw.arg("utfall", ndim=2, err_to_str=True, doc="Utfall eller prognos (mnkr)")
 def VP_BUDGETSTATUS(budget, utfall):
     """Budgetföljsamhetens färg: Grön från 99,5 %, Gul från 98,0 %, annars Röd."""
     return _budget("colour", "VP_BUDGETSTATUS")(budget, utfall)
@@ -193,9 +193,9 @@ def VP_BUDGETSTATUS(budget, utfall):
 
 @_excel
 @xw.func
-@xw.arg("belopp", doc="Gemensamma kostnader (mnkr)")
-@xw.arg("hs_del", doc="Därav hälso- och sjukvård (HS), fördelas inte")
-@xw.arg("decimaler", doc="Antal decimaler (tomt = regelbokens, 1)")
+@xw.arg("belopp", err_to_str=True, doc="Gemensamma kostnader (mnkr)")
+@xw.arg("hs_del", err_to_str=True, doc="Därav hälso- och sjukvård (HS), fördelas inte")
+@xw.arg("decimaler", err_to_str=True, doc="Antal decimaler (tomt = regelbokens, 1)")
 def VP_SPLIT_LSS_SOL(belopp, hs_del=0, decimaler=None):
     """Gemensamma kostnader exklusive HS: 80 % LSS, 20 % SoL; delarna summerar till det avrundade beloppet."""
     return list(splits.split_lss_sol(belopp, hs_del, decimaler).values())
@@ -203,8 +203,8 @@ def VP_SPLIT_LSS_SOL(belopp, hs_del=0, decimaler=None):
 
 @_excel
 @xw.func
-@xw.arg("belopp", doc="Gemensamma stabskostnader (mnkr)")
-@xw.arg("decimaler", doc="Antal decimaler (tomt = regelbokens, 1)")
+@xw.arg("belopp", err_to_str=True, doc="Gemensamma stabskostnader (mnkr)")
+@xw.arg("decimaler", err_to_str=True, doc="Antal decimaler (tomt = regelbokens, 1)")
 def VP_SPLIT_STAFF(belopp, decimaler=None):
     """Stabens gemensamma kostnader: 60 % Äldreomsorgsnämnden, 40 % Omsorgsnämnden."""
     return list(splits.split_staff(belopp, decimaler).values())
@@ -212,7 +212,7 @@ def VP_SPLIT_STAFF(belopp, decimaler=None):
 
 @_excel
 @xw.func
-@xw.arg("bas", ndim=2, doc="Budget för den ej volymbaserade verksamheten (mnkr)")
+@xw.arg("bas", ndim=2, err_to_str=True, doc="Budget för den ej volymbaserade verksamheten (mnkr)")
 def VP_SAVING(bas):
     """Besparingskravet: −3 % av den ej volymbaserade verksamheten (−1,7 för 56,7)."""
     return _broadcast("VP_SAVING", lambda b: budget.saving(b, where="bas"), (bas,), ("bas",))
@@ -220,8 +220,8 @@ def VP_SAVING(bas):
 
 @_excel
 @xw.func
-@xw.arg("sats", ndim=2, doc="Uppräkning (2% eller 0,02)")
-@xw.arg("startmanad", ndim=2, doc="Månad då uppräkningen börjar gälla (1–12; juni = 6)")
+@xw.arg("sats", ndim=2, err_to_str=True, doc="Uppräkning (2% eller 0,02)")
+@xw.arg("startmanad", ndim=2, err_to_str=True, doc="Månad då uppräkningen börjar gälla (1–12; juni = 6)")
 def VP_FULLYEAR(sats, startmanad):
     """Helårseffekt av en prisuppräkning: sats × (13 − startmånad) / 12 (2 % från juni = 1,17 %)."""
     return _broadcast("VP_FULLYEAR", lambda s, m: budget.full_year_effect(s, m, where=("sats", "startmanad")),
@@ -230,9 +230,9 @@ def VP_FULLYEAR(sats, startmanad):
 
 @_excel
 @xw.func
-@xw.arg("budgeterad_volym", ndim=2, doc="Budgeterad volym")
-@xw.arg("ny_volym", ndim=2, doc="Ny volym vid avläsningen")
-@xw.arg("standardkostnad", ndim=2, doc="Standardkostnad per volymenhet")
+@xw.arg("budgeterad_volym", ndim=2, err_to_str=True, doc="Budgeterad volym")
+@xw.arg("ny_volym", ndim=2, err_to_str=True, doc="Ny volym vid avläsningen")
+@xw.arg("standardkostnad", ndim=2, err_to_str=True, doc="Standardkostnad per volymenhet")
 def VP_VOLUMEADJ(budgeterad_volym, ny_volym, standardkostnad):
     """Volymjustering: (ny volym − budgeterad volym) × standardkostnad."""
     names = ("budgeterad_volym", "ny_volym", "standardkostnad")
@@ -242,10 +242,12 @@ def VP_VOLUMEADJ(budgeterad_volym, ny_volym, standardkostnad):
 
 @_excel
 @xw.func
-@xw.arg("namn", doc="Regelns namn i regelboken, t.ex. budget.bands.0.min")
+@xw.arg("namn", err_to_str=True, doc="Regelns namn i regelboken, t.ex. budget.bands.0.min")
 def VP_RULE(namn):
     """Värdet av en parameter i regelboken som gäller, så att bladen kan visa reglerna."""
     book = load_rulebook()
+    if isinstance(namn, (list, tuple)):
+        raise VPInputError("namn", None, "är ett område med flera celler; här behövs en regels namn i en cell.")
     if not isinstance(namn, str) or not namn.strip():
         raise VPInputError("namn", namn, "ska vara namnet på en regel, t.ex. goal.bands.0.min.")
     try:
