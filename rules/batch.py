@@ -7,6 +7,7 @@ KF-mål, Nämndmål) are compared as trimmed text without case (`key`); keys tha
 are messages too (`key_problems`), never a silently dropped row.
 """
 
+import bisect
 import math
 
 import pandas as pd
@@ -41,6 +42,7 @@ SOURCE = "Underlag"
 OFFICE = "Kontoret"
 GROUP = "Grupp"  # rollup_goals: the key the indicators were grouped by (see group_key)
 CAP = "Takfärg"  # the dominant indicator's colour that capped a goal (internal column)
+PROBLEMS = "Problem"  # rollup_goals: the goal's problems as a list of Message (internal column)
 
 
 def target_column(year):
@@ -61,6 +63,22 @@ def cell_value(x):
     if hasattr(x, "item") and not isinstance(x, (str, bytes)):
         return x.item()  # numpy scalars -> Python
     return x
+
+
+class Message(str):
+    """A message for a person (Swedish, led by the place it is about) that carries that place as
+    `where` (a cell such as "Indikatorer!K20", or a short list of cells), so a finding need not
+    recover it from the text."""
+
+    def __new__(cls, text, where=""):
+        message = super().__new__(cls, text)
+        message.where = "" if where is None else str(where)
+        return message
+
+
+def message_of(exc):
+    """A VPInputError as a Message carrying its place."""
+    return Message(str(exc), getattr(exc, "where", ""))
 
 
 class UnsavedFormula(str):
@@ -169,20 +187,25 @@ def grade_indicators(table, year=None, book=None, where=_default_where):
                                      book=book, where=tuple(where(index, c) for c in cells))
             rows.append((result.score, result.colour, result.status, result.explanation, ""))
         except VPInputError as exc:
-            rows.append((None, "", "Fel", "", str(exc)))
-    return pd.DataFrame(rows, index=table.index, columns=[SCORE, COLOUR, ASSESSMENT, EXPLANATION, ERROR])
+            rows.append((None, "", "Fel", "", message_of(exc)))
+    frame = pd.DataFrame(rows, index=table.index, columns=[SCORE, COLOUR, ASSESSMENT, EXPLANATION, ERROR])
+    frame[ERROR] = pd.Series([row[-1] for row in rows], index=table.index, dtype=object)  # keeps Message.where
+    return frame
 
 
-def rollup_goals(indicators, book=None, where=_default_where):
+def rollup_goals(indicators, book=None, where=_default_where, names=None):
     """R3 per board goal (and the office's indicators per KF goal): average, status, explanation.
 
     `indicators` needs Nämndmål, Poäng, Färg and optionally KF-mål, Dominant (JA marks the goal's
     dominant indicator) and Fel (rows with an error are left out and counted). Nämndmål are compared
-    as `key` does, so " n1" counts towards N1. Fel of a goal row lists its problems, one a line: a
-    Dominant that is not JA/NEJ, or two dominant indicators (then no cap applies, as the explanation
-    says).
+    as `key` does, so " n1" counts towards N1. `names` maps a group (see `group_key`) to the goal's
+    name as shown (the spelling on the KF-mål sheet); without it the first indicator's, trimmed.
+    Fel of a goal row lists its problems, one a line (Problem: the same as a list of Message): a
+    Dominant that is not JA/NEJ, two dominant indicators, or a dominant indicator with an error (then
+    no cap applies, as the explanation says).
     """
     book = book or load_rulebook()
+    names = names or {}
     groups = {}
     columns = [c for c in (GOAL, KF, SCORE, COLOUR, DOMINANT, ERROR) if c in indicators.columns]
     for index, row in zip(indicators.index, zip(*(indicators[c] for c in columns))):
@@ -191,7 +214,7 @@ def rollup_goals(indicators, book=None, where=_default_where):
     caps = book.data["goal"]["dominant_cap"]
     rows = []
     for group, members in groups.items():
-        name = shown(members[0][1][GOAL])
+        name = names.get(group) or shown(members[0][1][GOAL])
         problems, marked = [], []
         for index, m in members:
             if DOMINANT not in m:
@@ -200,25 +223,37 @@ def rollup_goals(indicators, book=None, where=_default_where):
                 if read_yes_no(m[DOMINANT], where(index, DOMINANT), book):
                     marked.append(index)
             except VPInputError as exc:
-                problems.append(str(exc))
-        dominant, note = None, ""
+                problems.append(message_of(exc))
+        dominant, note, broken = None, "", None
         if len(marked) > 1:
             cells = " och ".join(where(i, DOMINANT) for i in marked)
-            problems.append(f"{cells}: nämndmål {name} har {len(marked)} indikatorer markerade som dominerande; "
-                            f"ett mål kan ha en. Inget tak gäller för {name} förrän bara en är markerad.")
+            problems.append(Message(f"{cells}: nämndmål {name} har {len(marked)} indikatorer markerade som "
+                                    f"dominerande; ett mål kan ha en. Inget tak gäller för {name} förrän bara "
+                                    "en är markerad.", cells))
             note = " Inget tak: flera indikatorer är markerade som dominerande."
         elif marked:
-            dominant = cell_value(dict(members)[marked[0]][COLOUR])
+            error = cell_value(dict(members)[marked[0]].get(ERROR))
+            if error:  # no colour, so no cap (R3) – but said, not silent
+                broken = getattr(error, "where", "") or where(marked[0], DOMINANT)
+                note = f" Inget tak: den dominerande indikatorn ({broken}) har fel."
+            else:
+                dominant = cell_value(dict(members)[marked[0]][COLOUR])
         result = goal_status([cell_value(m[SCORE]) for _, m in members], dominant if dominant in caps else None,
                              book=book, where=f"poäng för {name}")
+        if broken:
+            problems.append(Message(
+                f"{broken}: den dominerande indikatorn för nämndmål {name} har fel, så inget tak gäller och "
+                f"målet bedöms utan den ({result.status}). Rätta värdet; då begränsar indikatorns färg "
+                "målet igen.", broken))
         errors = sum(1 for _, m in members if cell_value(m.get(ERROR)))
         explanation = result.explanation + note
         if errors:
             explanation += f" {errors} indikator(er) med fel är inte medräknade."
         rows.append({GOAL: name, KF: shown(members[0][1].get(KF)), COUNT: result.parameters.get("bedömda", 0),
                      AVERAGE: result.average, STATUS: result.status, EXPLANATION: explanation,
-                     ERROR: "\n".join(problems), GROUP: group, CAP: dominant if dominant in caps else None})
-    return pd.DataFrame(rows, columns=[GOAL, KF, COUNT, AVERAGE, STATUS, EXPLANATION, ERROR, GROUP, CAP],
+                     ERROR: "\n".join(problems), GROUP: group, CAP: dominant if dominant in caps else None,
+                     PROBLEMS: problems})
+    return pd.DataFrame(rows, columns=[GOAL, KF, COUNT, AVERAGE, STATUS, EXPLANATION, ERROR, GROUP, CAP, PROBLEMS],
                         dtype=object)
 
 
@@ -228,7 +263,8 @@ def rollup_kf(kf_goals, goals, indicators, book=None, where=_default_where):
     board goal (Nämndmål = Kontoret, same KF-mål) give its indicative status.
 
     A row with no id, or with a Nämndmål that no indicator has, gets the message in Fel (naming the
-    cell) and no status; the other rows are not affected.
+    cell) and no status; the other rows are not affected. Manuell status and Motivering may be
+    missing from the table (then there is no override).
     """
     book = book or load_rulebook()
     by_group = dict(zip(goals[GROUP], goals[STATUS])) if GROUP in goals.columns else {}
@@ -238,11 +274,12 @@ def rollup_kf(kf_goals, goals, indicators, book=None, where=_default_where):
     labels = {"board_goal": "nämndmål", "indicative": book.data["kf"]["indicative_label"],
               "override": book.data["kf"]["override_label"]}
     rows = []
+    optional = {c: c in kf_goals.columns for c in (OVERRIDE, MOTIVATION)}
     for index, row in kf_goals.iterrows():
         kf, goal = shown(row[KF]), shown(row[GOAL])  # 1.0 as 1: the overview and the log key on it
         try:
-            override = _input(row[OVERRIDE]) if OVERRIDE in kf_goals.columns else None
-            motivation = _input(row[MOTIVATION]) if MOTIVATION in kf_goals.columns else None
+            override = _input(row[OVERRIDE]) if optional[OVERRIDE] else None
+            motivation = _input(row[MOTIVATION]) if optional[MOTIVATION] else None
             if not key(row[KF]):
                 raise VPInputError(where(index, KF), None, "saknas – raden behöver KF-målets nummer.",
                                    "Skriv numret (1, 2, …); raden bedöms inte förrän det finns.")
@@ -254,14 +291,15 @@ def rollup_kf(kf_goals, goals, indicators, book=None, where=_default_where):
             grades = None if key(goal) else [cell_value(x) for x in indicators.loc[groups == group, SCORE]]
             result = kf_status(by_group.get(group) if key(goal) else None, grades, override, motivation,
                                book=book, where=(where(index, GOAL), f"kontorets poäng för KF-mål {kf}",
-                                                 where(index, OVERRIDE), where(index, MOTIVATION)),
+                                                 *(where(index, c) if present else f"{c} för KF-mål {kf}"
+                                                   for c, present in optional.items())),
                                office_dominant=None if key(goal) else caps.get(group))
             source = result.parameters.get("källa", "")
             rows.append({KF: kf, GOAL: goal, COMPUTED: result.computed_status, STATUS: result.status,
                          SOURCE: labels.get(source, source), EXPLANATION: result.explanation, ERROR: ""})
         except VPInputError as exc:
             rows.append({KF: kf, GOAL: goal, COMPUTED: "", STATUS: "Fel", SOURCE: "", EXPLANATION: "",
-                         ERROR: str(exc)})
+                         ERROR: message_of(exc)})
     return pd.DataFrame(rows, columns=[KF, GOAL, COMPUTED, STATUS, SOURCE, EXPLANATION, ERROR], dtype=object)
 
 
@@ -275,14 +313,126 @@ def _duplicates(values, where, index, column, problem):
     for i, value in zip(index, values):
         if key(value):
             seen.setdefault(key(value), []).append((i, value))
-    return [f"{' och '.join(where(i, column) for i, _ in rows)}: '{shown(rows[0][1])}' {problem}"
-            for rows in seen.values() if len(rows) > 1]
+    out = []
+    for rows in seen.values():
+        if len(rows) > 1:
+            cells = " och ".join(where(i, column) for i, _ in rows)
+            out.append(Message(f"{cells}: '{shown(rows[0][1])}' {problem}", cells))
+    return out
+
+
+def goal_names(kf_goals):
+    """Each goal group of the KF-mål sheet (see `kf_group_key`) with the goal's name as typed there
+    (trimmed); a KF goal without a board goal: Kontoret."""
+    names = {}
+    for goal, kf in zip(kf_goals[GOAL], kf_goals[KF]):
+        names.setdefault(kf_group_key(goal, kf), shown(goal) or OFFICE)
+    return names
+
+
+def _kf_mismatches(indicators, kf_goals, where_indicator, where_kf, kf_groups):
+    """An indicator whose KF-mål is not the KF goal that owns its Nämndmål (on the KF-mål sheet)."""
+    owners = {}
+    for index, goal, kf in zip(kf_goals.index, kf_goals[GOAL], kf_goals[KF]):
+        if key(goal) and key(goal) != OFFICE_KEY:
+            owners.setdefault(key(goal), []).append((index, kf))
+    out = []
+    for index, goal, kf in zip(indicators.index, indicators[GOAL], indicators[KF]):
+        owner = owners.get(key(goal))
+        if group_key(goal, kf) not in kf_groups or not owner or len(owner) > 1:
+            continue  # unknown goal, or a goal under two KF goals: findings of their own
+        owner_index, owner_kf = owner[0]
+        if key(kf) == key(owner_kf):
+            continue
+        owner_cell = where_kf(owner_index, KF)
+        problem = (f"stämmer inte med nämndmål {shown(goal)}, som hör till KF-mål {shown(owner_kf)} ({owner_cell})."
+                   if key(kf) else
+                   f"{KF} saknas; nämndmål {shown(goal)} hör till KF-mål {shown(owner_kf)} ({owner_cell}).")
+        hint = (f"Indikatorn räknas till KF-mål {shown(owner_kf)}. Skriv {shown(owner_kf)}, eller byt Nämndmål "
+                "om indikatorn hör till ett annat KF-mål.")
+        out.append(message_of(VPInputError(where_indicator(index, KF), shown(kf) if key(kf) else None,
+                                           problem, hint)))
+    return out
+
+
+def _kept_in_order(ranks):
+    """Positions of a longest subsequence of `ranks` that never decreases (the rows that can stay
+    where they are); ties keep the later of two rows."""
+    tails, tail_positions, before = [], [], [None] * len(ranks)
+    for position, rank in enumerate(ranks):
+        slot = bisect.bisect_right(tails, rank)
+        before[position] = tail_positions[slot - 1] if slot else None
+        if slot == len(tails):
+            tails.append(rank)
+            tail_positions.append(position)
+        else:
+            tails[slot], tail_positions[slot] = rank, position
+    kept, position = set(), tail_positions[-1] if tail_positions else None
+    while position is not None:
+        kept.add(position)
+        position = before[position]
+    return kept
+
+
+def _scattered(indicators, kf_groups, names, where):
+    """Rows outside their goal's block. The Nämndmål sheet's formulas count one block of rows per
+    goal (VP_GOALSCORE(Indikatorer!M11:M14)), so a goal whose indicators are not one run of rows (in
+    sheet order; rows that count towards no goal are skipped, they are findings of their own) is
+    counted differently there than here. The blocks are the goals' longest runs, in their order on
+    the sheet; the fewest rows that, moved, make every goal one block are out of place. One message
+    per goal, naming its first row out of place (its Nämndmål cell) and the block it stands in."""
+    rows = [(index, group_key(goal, kf)) for index, goal, kf
+            in zip(indicators.index, indicators[GOAL], _column(indicators, KF)) if group_key(goal, kf) in kf_groups]
+    runs = {}  # group -> [(first position, length)], positions in `rows`
+    for position, (_, group) in enumerate(rows):
+        if position and rows[position - 1][1] == group:
+            first, length = runs[group][-1]
+            runs[group][-1] = (first, length + 1)
+        else:
+            runs.setdefault(group, []).append((position, 1))
+    if all(len(blocks) == 1 for blocks in runs.values()):
+        return []
+    start = {group: max(blocks, key=lambda block: block[1])[0] for group, blocks in runs.items()}
+    rank = {group: i for i, group in enumerate(sorted(start, key=start.get))}
+    kept = _kept_in_order([rank[group] for _, group in rows])
+    span = {}  # group -> (first, last) position of its rows that stay
+    for position, (_, group) in enumerate(rows):
+        if position in kept:
+            first, _ = span.get(group, (position, position))
+            span[group] = (first, position)
+
+    def cells(group):
+        first, last = (rows[p][0] for p in span[group])
+        text = where(first, GOAL)
+        return text if first == last else f"{text}:{where(last, GOAL).split('!')[-1]}"
+
+    out, reported = [], set()
+    for position, (index, group) in enumerate(rows):
+        if position in kept or group in reported:
+            continue
+        reported.add(group)
+        name = names.get(group, group)
+        others = sum(1 for p, (_, g) in enumerate(rows) if g == group and p not in kept) - 1
+        more = f" (och {others} rad{'er' if others > 1 else ''} till)" if others else ""
+        inside = [g for g, (first, last) in span.items() if g != group and first < position < last]
+        among = f", mitt bland indikatorerna för nämndmål {names.get(inside[0], inside[0])} ({cells(inside[0])})" \
+            if inside else ""
+        block = f"blocket med de övriga indikatorerna för nämndmål {name} ({cells(group)})" if group in span else \
+            f"ett block med de övriga indikatorerna för nämndmål {name}"
+        out.append(message_of(VPInputError(
+            where(index, GOAL), shown(indicators.at[index, GOAL]), f"står utanför {block}{among}{more}.",
+            f"Formlerna på bladet Nämndmål räknar indikatorerna i block av rader, ett block per mål, så där "
+            f"räknas raden inte till {name} som i översikten. Flytta raden in i målets block (eller vidga "
+            "målets radområde i formlerna på bladet Nämndmål).")))
+    return out
 
 
 def key_problems(indicators, kf_goals, where_indicator=_default_where, where_kf=_default_where):
     """Keys that do not fit together, as messages naming the cells: an indicator whose Nämndmål is
-    empty or belongs to no KF goal (it then counts towards no goal), an Id or a KF-mål on two rows,
-    a Nämndmål under two KF goals. Returns (messages about indicators, messages about KF goals)."""
+    empty or belongs to no KF goal (it then counts towards no goal), an indicator whose KF-mål is not
+    its Nämndmål's KF goal, an empty Id, an Id or a KF-mål on two rows, a Nämndmål under two KF goals,
+    a goal whose indicators are not one block of rows. Returns (messages about indicators, messages
+    about KF goals), each a Message carrying its cell(s) as `where`."""
     kf_groups = {kf_group_key(g, k) for g, k in zip(kf_goals[GOAL], kf_goals[KF])}
     known = [shown(g) for g in kf_goals[GOAL] if key(g)]
     officeless = [shown(k) for g, k in zip(kf_goals[GOAL], kf_goals[KF]) if key(k) and not key(g)]
@@ -300,10 +450,18 @@ def key_problems(indicators, kf_goals, where_indicator=_default_where, where_kf=
             problem = f"gäller bara ett KF-mål utan nämndmål, men indikatorns KF-mål är '{shown(kf)}'."
         else:
             problem = "finns inte som Nämndmål på något KF-mål."
-        indicator_messages.append(str(VPInputError(place, shown(goal) or None, problem, hint)))
+        indicator_messages.append(message_of(VPInputError(place, shown(goal) or None, problem, hint)))
+    if KF in indicators.columns:
+        indicator_messages += _kf_mismatches(indicators, kf_goals, where_indicator, where_kf, kf_groups)
     if ID in indicators.columns:
+        indicator_messages += [
+            message_of(VPInputError(where_indicator(index, ID), None, f"{ID} saknas.",
+                                    "Varje indikator behöver ett eget Id (t.ex. I25), så att översikten och "
+                                    "loggen kan följa den."))
+            for index, ident in zip(indicators.index, indicators[ID]) if not key(ident)]
         indicator_messages += _duplicates(indicators[ID], where_indicator, indicators.index, ID,
                                           "finns på flera indikatorer; varje indikator behöver ett eget Id.")
+    indicator_messages += _scattered(indicators, kf_groups, goal_names(kf_goals), where_indicator)
     kf_messages = _duplicates(kf_goals[KF], where_kf, kf_goals.index, KF,
                               "finns på flera rader; varje KF-mål ska stå en gång.")
     kf_messages += _duplicates(kf_goals[GOAL], where_kf, kf_goals.index, GOAL,

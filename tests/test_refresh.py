@@ -548,3 +548,152 @@ def test_the_overview_marks_kf_goals_by_their_source_not_by_their_text(example):
 
 def test_column_letters():
     assert [column_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+
+
+# --- review findings: optional columns, blocks of rows, the dominant's error, notes, keys ------------
+
+def test_the_optional_kf_columns_may_be_missing(example, capsys):
+    header = {c.value: c.coordinate for c in openpyxl.load_workbook(example)[L.KF_GOALS][L.HEADER_ROW] if c.value}
+    edit(example, L.KF_GOALS, {header["Manuell status"]: None, header["Motivering"]: None})
+    assert main(["check", str(example)]) == 0  # no traceback: no override column, no override
+    assert "Traceback" not in capsys.readouterr().err
+    result = run_refresh(XlsxBook(example), write=False)
+    assert result.statuses["KF-mål 4"] == result.statuses["Nämndmål N4"]
+
+
+def test_a_goal_whose_indicators_are_not_one_block_of_rows_is_a_finding(example):
+    # the Nämndmål sheet counts N2 as Indikatorer!M11:M14; I09 (row 13) now says N3
+    i09 = cell_of(example, L.INDICATORS, "Nämndmål", "Id", "I09")
+    edit(example, L.INDICATORS, {i09: "N3"})
+    result = run_refresh(XlsxBook(example), write=False)
+    blocks = [f for f in result.findings if "block" in f.message]
+    assert [(f.where, f.rule) for f in blocks] == [(f"Indikatorer!{i09}", "R3")]  # one row moved: one finding
+    message = blocks[0].message
+    assert message.startswith(f"Indikatorer!{i09}: 'N3' står utanför blocket med de övriga indikatorerna för "
+                              "nämndmål N3 (Indikatorer!C15:C16), mitt bland indikatorerna för nämndmål N2 "
+                              "(Indikatorer!C11:C14).")
+    assert "Formlerna på bladet Nämndmål räknar indikatorerna i block av rader" in message
+    assert "Flytta raden in i målets block" in message
+
+
+def test_a_row_moved_into_another_goals_block_is_named_not_its_neighbours(example):
+    goal, kf = (cell_of(example, L.INDICATORS, column, "Id", "I03") for column in ("Nämndmål", "KF-mål"))
+    edit(example, L.INDICATORS, {goal: "N2", kf: 2})  # I03 sits in N1's block (rows 5-10)
+    result = run_refresh(XlsxBook(example), write=False)
+    assert [f.where for f in result.findings] == [f"Indikatorer!{goal}"]
+    assert "nämndmål N2 (Indikatorer!C11:C14), mitt bland indikatorerna för nämndmål N1 (Indikatorer!C5:C10)" \
+        in result.findings[0].message
+
+
+def test_an_indicator_added_below_the_table_outside_its_goals_block_is_a_finding(example):
+    wb = openpyxl.load_workbook(example)
+    ws = wb[L.INDICATORS]
+    row = ws.max_row + 1  # below the office's indicators
+    values = ["I25", 2, "N2", "Ny indikator under tabellen", "50%", "Öka", "Öka", "Öka", "x", None, "40%", "NEJ"]
+    for column, value in enumerate(values, start=1):
+        ws.cell(row=row, column=column, value=value)
+    wb.save(example)
+    result = run_refresh(XlsxBook(example), write=False)
+    assert [f.where for f in result.findings] == [f"Indikatorer!C{row}"]
+    assert "nämndmål N2 (Indikatorer!C11:C14)" in result.findings[0].message
+
+
+def test_a_blank_id_is_a_finding_naming_its_cell_and_not_a_shared_status_key(example):
+    i01, i02 = (cell_of(example, L.INDICATORS, "Id", "Id", i) for i in ("I01", "I02"))
+    edit(example, L.INDICATORS, {i01: None, i02: "  "})
+    result = run_refresh(XlsxBook(example), write=False)
+    for cell in (i01, i02):
+        assert any(f.where == f"Indikatorer!{cell}" and f.message.startswith(f"Indikatorer!{cell}: Id saknas.")
+                   for f in result.findings)
+    assert not [k for k in result.statuses if k.startswith("Indikator") and k.split(" ", 1)[1] in ("None", "")]
+    assert len(overview_rows(result, "Indikator")) == 24  # still shown
+
+
+def test_an_indicator_whose_kf_goal_is_not_its_board_goals_is_a_finding(example):
+    b_i01 = cell_of(example, L.INDICATORS, "KF-mål", "Id", "I01")
+    edit(example, L.INDICATORS, {b_i01: 3})  # I01's Nämndmål N1 belongs to KF-mål 1
+    result = run_refresh(XlsxBook(example), write=False)
+    kf1 = cell_of(example, L.KF_GOALS, "KF-mål", "KF-mål", 1)
+    assert [f.where for f in result.findings] == [f"Indikatorer!{b_i01}"]
+    assert result.findings[0].message.startswith(
+        f"Indikatorer!{b_i01}: '3' stämmer inte med nämndmål N1, som hör till KF-mål 1 (KF-mål!{kf1}).")
+
+
+def test_an_error_in_the_dominant_indicator_lifts_the_cap_and_says_so(example):
+    outcome = cell_of(example, L.INDICATORS, "Utfall", "Id", "I16")  # I16 is N5's dominant indicator
+    edit(example, L.INDICATORS, {outcome: "ca 1%"})
+    result = run_refresh(XlsxBook(example), write=False)
+    n5 = next(row for row in overview_rows(result, "Nämndmål") if row[2] == "N5")
+    assert n5[6] == "Uppfyllt"  # no colour, no cap (R3) ...
+    assert f"Inget tak: den dominerande indikatorn (Indikatorer!{outcome}) har fel." in n5[7]  # ... but said
+    at_cell = [f for f in result.findings if f.where == f"Indikatorer!{outcome}"]
+    assert sorted(f.rule for f in at_cell) == ["R1", "R3"]  # the indicator's own error, and the goal's
+    goal = next(f for f in at_cell if f.rule == "R3")
+    assert "nämndmål N5" in goal.message and "inget tak" in goal.message
+
+
+def test_notes_beside_the_output_tables_survive_a_refresh(example):
+    notes = {L.OVERVIEW: "J5", L.FINDINGS: "D5", L.LOG: "F12"}
+    wb = openpyxl.load_workbook(example)
+    for sheet, coordinate in notes.items():
+        wb[sheet][coordinate] = f"anteckning på {sheet}"
+    wb[L.INDICATORS][cell_of(example, L.INDICATORS, "Utfall", "Id", "I03")] = "sextiofem"  # a finding to write
+    wb.save(example)
+    main(["refresh", str(example)])
+    main(["refresh", str(example)])  # the second clears the first's tables
+    wb = openpyxl.load_workbook(example)
+    for sheet, coordinate in notes.items():
+        assert wb[sheet][coordinate].value == f"anteckning på {sheet}", sheet
+    assert wb[L.FINDINGS]["A5"].value and wb[L.OVERVIEW]["A5"].value == "KF-mål"
+    log = [row[:4] for row in wb[L.LOG].iter_rows(min_row=L.FIRST_DATA_ROW, values_only=True) if row[0]]
+    assert len(log) == 2 and wb[L.LOG]["A6"].value  # appended below the log, not below the note
+
+
+def test_the_overview_and_the_log_key_on_trimmed_ids_and_the_kf_sheets_goal_names(example):
+    i05 = cell_of(example, L.INDICATORS, "Id", "Id", "I05")
+    goal = cell_of(example, L.INDICATORS, "Nämndmål", "Id", "I01")
+    edit(example, L.INDICATORS, {i05: " I05", goal: " n1 "})
+    result = run_refresh(XlsxBook(example), write=False)
+    assert "I05" in [row[3] for row in overview_rows(result, "Indikator")]
+    assert "Nämndmål N1" in result.statuses and "Indikator I05" in result.statuses
+    assert next(row[2] for row in overview_rows(result, "Nämndmål")) == "N1"
+    main(["refresh", str(example)])
+    result = run_refresh(XlsxBook(example), write=False)
+    assert result.changes == []  # the same keys as written: nothing moved
+
+
+def test_the_log_names_a_deleted_indicator(example):
+    main(["refresh", str(example)])
+    before = run_refresh(XlsxBook(example), write=False).statuses["Indikator I07"]
+    table = XlsxBook(example).read_table(L.INDICATORS, ["Id", "Utfall"])
+    row = table.rows[list(table.frame["Id"]).index("I07")]
+    edit(example, L.INDICATORS, {f"{column_letter(c)}{row}": None for c in range(1, 13)})  # the inputs cleared
+    main(["refresh", str(example)])
+    log = [row for row in openpyxl.load_workbook(example)[L.LOG].iter_rows(min_row=5, values_only=True) if row[0]]
+    assert f"Indikator I07: {before} → borttagen" in log[1][3]
+
+
+def test_vp_refresh_says_first_refresh_not_zero_changes(example, capsys):
+    main(["refresh", str(example)])
+    out = capsys.readouterr().out
+    assert "Ändrade statusar: första uppdateringen" in out and "Ändrade statusar: 0" not in out
+    main(["refresh", str(example)])
+    assert "Ändrade statusar: 0" in capsys.readouterr().out
+
+
+def test_a_finding_takes_its_place_from_the_message_not_from_its_text():
+    from rules.batch import Message
+    from workbook.refresh import _where_of
+
+    assert _where_of(Message("Nämndmål N5: den dominerande indikatorn har fel", "Indikatorer!K20")) == \
+        "Indikatorer!K20"
+    assert _where_of("Indikatorer!K7: 'x' går inte att läsa") == "Indikatorer!K7"  # plain text: as before
+
+
+def test_a_finding_about_two_cells_names_both_once(example, capsys):
+    i01, i02 = (cell_of(example, L.INDICATORS, "Id", "Id", i) for i in ("I01", "I02"))
+    edit(example, L.INDICATORS, {i02: "I01"})
+    result = run_refresh(XlsxBook(example), write=False)
+    assert [f.where for f in result.findings] == [f"Indikatorer!{i01} och Indikatorer!{i02}"]
+    main(["check", str(example)])
+    assert capsys.readouterr().out.count(f"Indikatorer!{i01} och Indikatorer!{i02}") == 1

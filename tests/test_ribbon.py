@@ -444,3 +444,27 @@ def test_progress_uses_the_status_bar_where_there_is_one():
     remote.progress("Läser tabellerna …")
     remote.reset_progress()
     assert actions_of(remote.book) == []
+
+
+def test_uppdatera_keeps_notes_typed_beside_the_output_tables():
+    notes = {(L.OVERVIEW, "J5"): "anteckning", (L.FINDINGS, "D5"): "notering", (L.LOG, "F12"): "kommentar"}
+    bad = {(L.INDICATORS, coordinate(L.INDICATORS, "Utfall", "Id", "I03")): "sextiofem"}  # a finding to write
+    first = remote_book(edits={**notes, **bad})
+    ribbon.run("uppdatera", book=first)
+    second = xw.Book(json=payload_after(first))  # the second press clears the first's tables
+    ribbon.run("uppdatera", book=second)
+    widths = {L.OVERVIEW: len(L.OVERVIEW_HEADERS), L.FINDINGS: len(L.FINDINGS_HEADERS), L.LOG: len(L.LOG_HEADERS)}
+    for book in (first, second):
+        names = sheet_names(book)
+        for action in actions_of(book):
+            if action["func"] in NOT_WRITES:
+                continue
+            sheet = names[action["sheet_position"]]
+            assert action["start_column"] + action["column_count"] <= widths[sheet], (sheet, address(action))
+    grids = applied(second)
+    for (sheet, cell), text in notes.items():
+        column, row = range_boundaries(cell)[:2]
+        assert grids[sheet][row - 1][column - 1] == text, sheet
+    log = [row[:4] for row in table_below_header(grids[L.LOG])]
+    assert [row[2] for row in log if row[0]][:2] == ["Uppdatering, 1 fynd"] * 2
+    assert grids[L.LOG][L.HEADER_ROW + 1][0]  # the second row right below the first, not below the note

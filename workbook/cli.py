@@ -26,7 +26,10 @@ def cmd_refresh(args):
     print(format_overview(result))
     print()
     print(f"Fynd: {len(result.findings)}" + (f"\n{format_findings(result.findings)}" if result.findings else ""))
-    print(f"Ändrade statusar: {len(result.changes)}" + "".join(f"\n  {c}" for c in result.changes))
+    if result.first:  # nothing to compare with, as the log says
+        print("Ändrade statusar: första uppdateringen")
+    else:
+        print(f"Ändrade statusar: {len(result.changes)}" + "".join(f"\n  {c}" for c in result.changes))
     print(f"Sparad: {path} (säkerhetskopia: {backup.name})")
     return 0
 

@@ -98,6 +98,7 @@ class RefreshResult:
     changes: list = field(default_factory=list)
     log_row: list = field(default_factory=list)
     sources: list = field(default_factory=list)  # per overview row: a KF row's Underlag (not written)
+    first: bool = False                 # no earlier refresh to compare with (the log says so)
 
 
 def read_tables(source, book):
@@ -130,7 +131,7 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
     graded = b.grade_indicators(ind.frame, book.year, book, where=ind.cell)
     indicators = pd.concat([ind.frame, graded], axis=1)
     progress("Väger samman nämndmål och KF-mål …")
-    goals = b.rollup_goals(indicators, book, where=ind.cell)
+    goals = b.rollup_goals(indicators, book, where=ind.cell, names=b.goal_names(kf.frame))
     kf_status = b.rollup_kf(kf.frame, goals, indicators, book, where=kf.cell)
     progress("Kontrollerar …")
     findings = findings_of(tables, indicators, goals, kf_status, book)
@@ -152,7 +153,8 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
         kf_id = kf_row[b.KF]
         status = kf_row[b.STATUS] if not kf_row[b.ERROR] else "Fel"
         out.add(["KF-mål", kf_id, kf_row[b.GOAL], "", _text(kf_text.get(b.key(kf_id))), None, status,
-                 kf_row[b.EXPLANATION] or kf_row[b.ERROR]], status, f"KF-mål {kf_id}", kf_row[b.SOURCE])
+                 kf_row[b.EXPLANATION] or kf_row[b.ERROR]], status, f"KF-mål {kf_id}" if b.key(kf_id) else None,
+                kf_row[b.SOURCE])
         group = b.kf_group_key(raw_goal, raw_kf)
         goal_row = goal_rows.get(group)
         if goal_row is None:
@@ -170,16 +172,20 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
         out.indicators(unplaced, "")
 
     changes = []
-    for key, status in out.statuses.items():
-        before = (previous or {}).get(key)
-        if previous is not None and before != status:
-            changes.append(f"{key}: {before or 'ny'} → {status}")
+    if previous is not None:
+        for key, status in out.statuses.items():
+            before = previous.get(key)
+            if before != status:
+                changes.append(f"{key}: {before or 'ny'} → {status}")
+        changes += [f"{key}: {before or 'tom'} → borttagen" for key, before in previous.items()
+                    if key not in out.statuses]
     now = now or datetime.now().replace(microsecond=0)
     user = user or _user()
     event = "Uppdatering" + (f", {len(findings)} fynd" if findings else "")
     log_row = [now, user, event, "; ".join(changes) if changes else ("första uppdateringen" if previous is None
                                                                       else "inga ändringar")]
-    return RefreshResult(out.rows, out.fills, findings, out.statuses, changes, log_row, out.sources)
+    return RefreshResult(out.rows, out.fills, findings, out.statuses, changes, log_row, out.sources,
+                         first=previous is None)
 
 
 class _Overview:
@@ -189,18 +195,22 @@ class _Overview:
         self.rows, self.fills, self.sources, self.statuses = [], [], [], {}
 
     def add(self, row, fill, key, source=""):
+        """`key` names the row's status in the log ("Indikator I05"); None: not followed (no Id)."""
         self.rows.append(row)
         self.fills.append(fill)
         self.sources.append(source)
-        self.statuses[key] = row[6]
+        if key is not None:
+            self.statuses[key] = row[6]
 
     def indicators(self, members, kf_id):
         for row in members.to_dict("records"):
             colour = row[b.COLOUR] or "Fel"
             score = b.cell_value(row[b.SCORE])
-            self.add(["Indikator", kf_id, b.shown(row[b.GOAL]), row[b.ID], _text(row.get(b.NAME)),
+            ident = b.shown(row[b.ID])  # " I05" is I05, in the overview and the log
+            self.add(["Indikator", kf_id, b.shown(row[b.GOAL]), ident, _text(row.get(b.NAME)),
                       score if score is not None else row[b.ASSESSMENT], colour,
-                      row[b.EXPLANATION] or row[b.ERROR]], colour, f"Indikator {row[b.ID]}")
+                      row[b.EXPLANATION] or row[b.ERROR]], colour,
+                     f"Indikator {ident}" if b.key(ident) else None)  # no Id: a finding, not followed
 
 
 def _text(value):
@@ -221,8 +231,9 @@ def findings_of(tables, indicators, goals, kf_status, book):
     ind, kf = tables["indicators"], tables["kf"]
     about_indicators, about_kf = b.key_problems(indicators, kf.frame, ind.cell, kf.cell)
     findings = [Finding(_where_of(message), message, rule="R1") for message in indicators[b.ERROR] if message]
-    findings += [Finding(_where_of(message), message, rule="R3")
-                 for message in [*about_indicators, *(m for text in goals[b.ERROR] for m in text.splitlines())]]
+    about_goals = ([m for problems in goals[b.PROBLEMS] for m in problems] if b.PROBLEMS in goals.columns
+                   else [m for text in goals[b.ERROR] for m in text.splitlines()])
+    findings += [Finding(_where_of(message), message, rule="R3") for message in [*about_indicators, *about_goals]]
     findings += [Finding(_where_of(message), message, rule="R4") for message in [*kf_status[b.ERROR], *about_kf]
                  if message]
     findings += budget_findings(tables["budget"], book)
@@ -248,6 +259,10 @@ def unsaved_findings(tables, findings):
 
 
 def _where_of(message):
+    """The cell(s) a message is about: carried by a `Message`; otherwise its text up to the first ": "."""
+    where = getattr(message, "where", None)
+    if where:
+        return where
     return message.split(": ", 1)[0] if ": " in message else ""
 
 
@@ -368,14 +383,11 @@ def previous_statuses(overview_frame):
     statuses = {}
     for row in overview_frame.to_dict("records"):
         level = b.cell_value(row.get("Nivå"))
-        if level == "KF-mål":
-            key = f"KF-mål {b.cell_value(row.get('KF-mål'))}"
-        elif level == "Nämndmål":
-            key = f"Nämndmål {b.cell_value(row.get('Nämndmål'))}"
-        elif level == "Indikator":
-            key = f"Indikator {b.cell_value(row.get('Id'))}"
-        else:
-            continue
+        column = {"KF-mål": "KF-mål", "Nämndmål": "Nämndmål", "Indikator": "Id"}.get(level)
+        name = b.shown(row.get(column)) if column else ""
+        if not b.key(name):
+            continue  # not a status row, or a row without a key (an indicator without Id)
+        key = f"{level} {name}"
         statuses[key] = b.cell_value(row.get("Status/färg"))
     return statuses or None
 

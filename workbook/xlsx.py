@@ -98,10 +98,12 @@ class XlsxBook:
         return find_table(sheet, rows, required, optional, resolve)
 
     def write_table(self, sheet, headers, rows, fills=None, fill_colours=None):
-        """Replace an output sheet's table below its header row with `rows` (values only)."""
+        """Replace an output sheet's table below its header row with `rows` (values only). Only the
+        table's own columns are cleared and written: a note typed beside the table stays."""
         ws = self._output_sheet(sheet, headers)
         header_row = self._header_row(ws, headers)
-        for row in ws.iter_rows(min_row=header_row + 1, max_row=max(ws.max_row, header_row + 1)):
+        width = max([len(headers), *(len(values) for values in rows)])
+        for row in ws.iter_rows(min_row=header_row + 1, max_row=max(ws.max_row, header_row + 1), max_col=width):
             for cell in row:
                 cell.value = None
                 cell.fill = PatternFill(fill_type=None)
@@ -116,8 +118,8 @@ class XlsxBook:
     def append_row(self, sheet, headers, values):
         ws = self._output_sheet(sheet, headers)
         header_row = self._header_row(ws, headers)
-        last = header_row
-        for row in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row):
+        last = header_row  # the table's last row; a note beside the table does not count
+        for row in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row, max_col=max(len(headers), len(values))):
             if any(c.value not in (None, "") for c in row):
                 last = row[0].row
         for column, value in enumerate(values, start=1):

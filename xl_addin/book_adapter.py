@@ -57,13 +57,15 @@ class _Grid:
             return {}
         return {self.left + j: value for j, value in enumerate(self.values[i])}
 
-    def last_used_row(self, below):
-        """The last sheet row after `below` holding a value, or `below` if there is none."""
+    def last_used_row(self, below, width=None):
+        """The last sheet row after `below` holding a value in columns 1..width (all columns if None),
+        or `below` if there is none."""
         for i in range(len(self.values) - 1, -1, -1):
             row = self.top + i
             if row <= below:
                 break
-            if any(value not in (None, "") for value in self.values[i]):
+            if any(value not in (None, "") for column, value in enumerate(self.values[i], start=self.left)
+                   if width is None or column <= width):
                 return row
         return below
 
@@ -80,11 +82,12 @@ class _Grid:
                 grid[row + i - top][column + j - left] = value
         self.top, self.left, self.values = top, left, grid
 
-    def clear(self, first_row, last_row):
+    def clear(self, first_row, last_row, width):
+        """Forget the values of columns 1..width in the rows first_row..last_row."""
         for row in range(first_row, last_row + 1):
             i = row - self.top
             if 0 <= i < len(self.values):
-                self.values[i] = [None] * len(self.values[i])
+                self.values[i] = [None if self.left + j <= width else value for j, value in enumerate(self.values[i])]
 
 
 def _read_value(value):
@@ -99,8 +102,10 @@ def _write_value(value):
     value = b.cell_value(value)
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        value = str(value)  # plain text (a message may be a str subclass carrying its cell)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 
@@ -146,20 +151,20 @@ class XlwingsBook:
         return find_table(sheet, [(row, grid.row(row)) for row in range(1, grid.bottom + 1)], required, optional)
 
     def write_table(self, sheet, headers, rows, fills=None, fill_colours=None):
-        """Replace an output sheet's table below its header row: clear, one block of values, fills."""
+        """Replace an output sheet's table below its header row: clear, one block of values, fills.
+        Only the table's own columns are cleared and written: a note typed beside the table stays."""
         ws, grid = self._output_sheet(sheet, headers)
         header_row = self._header_row(ws, grid, headers)
-        width = len(headers)
+        rows = [[_write_value(value) for value in row] for row in rows]
+        width = max([len(headers), *(len(row) for row in rows)])
         last = grid.bottom
         if last > header_row:
-            old = ws.range((header_row + 1, 1), (last, max(grid.right, width)))
+            old = ws.range((header_row + 1, 1), (last, width))
             old.clear_contents()
             old.color = None
-            grid.clear(header_row + 1, last)
-        rows = [[_write_value(value) for value in row] for row in rows]
+            grid.clear(header_row + 1, last, width)
         if not rows:
             return
-        width = max(width, max(len(row) for row in rows))
         rows = [row + [None] * (width - len(row)) for row in rows]
         first = header_row + 1
         ws.range((first, 1), (first + len(rows) - 1, width)).value = rows
@@ -171,8 +176,8 @@ class XlwingsBook:
         """Write one row below the last used row of an output sheet (the log)."""
         ws, grid = self._output_sheet(sheet, headers)
         header_row = self._header_row(ws, grid, headers)
-        row = grid.last_used_row(header_row) + 1
         values = [_write_value(value) for value in values]
+        row = grid.last_used_row(header_row, max(len(headers), len(values))) + 1
         ws.range((row, 1), (row, len(values))).value = [values]
         grid.put(row, 1, [values])
         for column, value in enumerate(values, start=1):
