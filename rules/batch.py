@@ -7,7 +7,6 @@ KF-mål, Nämndmål) are compared as trimmed text without case (`key`); keys tha
 are messages too (`key_problems`), never a silently dropped row.
 """
 
-import bisect
 import math
 
 import pandas as pd
@@ -355,83 +354,12 @@ def _kf_mismatches(indicators, kf_goals, where_indicator, where_kf, kf_groups):
     return out
 
 
-def _kept_in_order(ranks):
-    """Positions of a longest subsequence of `ranks` that never decreases (the rows that can stay
-    where they are); ties keep the later of two rows."""
-    tails, tail_positions, before = [], [], [None] * len(ranks)
-    for position, rank in enumerate(ranks):
-        slot = bisect.bisect_right(tails, rank)
-        before[position] = tail_positions[slot - 1] if slot else None
-        if slot == len(tails):
-            tails.append(rank)
-            tail_positions.append(position)
-        else:
-            tails[slot], tail_positions[slot] = rank, position
-    kept, position = set(), tail_positions[-1] if tail_positions else None
-    while position is not None:
-        kept.add(position)
-        position = before[position]
-    return kept
-
-
-def _scattered(indicators, kf_groups, names, where):
-    """Rows outside their goal's block. The Nämndmål sheet's formulas count one block of rows per
-    goal (VP_GOALSCORE(Indikatorer!M11:M14)), so a goal whose indicators are not one run of rows (in
-    sheet order; rows that count towards no goal are skipped, they are findings of their own) is
-    counted differently there than here. The blocks are the goals' longest runs, in their order on
-    the sheet; the fewest rows that, moved, make every goal one block are out of place. One message
-    per goal, naming its first row out of place (its Nämndmål cell) and the block it stands in."""
-    rows = [(index, group_key(goal, kf)) for index, goal, kf
-            in zip(indicators.index, indicators[GOAL], _column(indicators, KF)) if group_key(goal, kf) in kf_groups]
-    runs = {}  # group -> [(first position, length)], positions in `rows`
-    for position, (_, group) in enumerate(rows):
-        if position and rows[position - 1][1] == group:
-            first, length = runs[group][-1]
-            runs[group][-1] = (first, length + 1)
-        else:
-            runs.setdefault(group, []).append((position, 1))
-    if all(len(blocks) == 1 for blocks in runs.values()):
-        return []
-    start = {group: max(blocks, key=lambda block: block[1])[0] for group, blocks in runs.items()}
-    rank = {group: i for i, group in enumerate(sorted(start, key=start.get))}
-    kept = _kept_in_order([rank[group] for _, group in rows])
-    span = {}  # group -> (first, last) position of its rows that stay
-    for position, (_, group) in enumerate(rows):
-        if position in kept:
-            first, _ = span.get(group, (position, position))
-            span[group] = (first, position)
-
-    def cells(group):
-        first, last = (rows[p][0] for p in span[group])
-        text = where(first, GOAL)
-        return text if first == last else f"{text}:{where(last, GOAL).split('!')[-1]}"
-
-    out, reported = [], set()
-    for position, (index, group) in enumerate(rows):
-        if position in kept or group in reported:
-            continue
-        reported.add(group)
-        name = names.get(group, group)
-        others = sum(1 for p, (_, g) in enumerate(rows) if g == group and p not in kept) - 1
-        more = f" (och {others} rad{'er' if others > 1 else ''} till)" if others else ""
-        inside = [g for g, (first, last) in span.items() if g != group and first < position < last]
-        among = f", mitt bland indikatorerna för nämndmål {names.get(inside[0], inside[0])} ({cells(inside[0])})" \
-            if inside else ""
-        block = f"blocket med de övriga indikatorerna för nämndmål {name} ({cells(group)})" if group in span else \
-            f"ett block med de övriga indikatorerna för nämndmål {name}"
-        out.append(message_of(VPInputError(
-            where(index, GOAL), shown(indicators.at[index, GOAL]), f"står utanför {block}{among}{more}.",
-            f"Formlerna på bladet Nämndmål räknar indikatorerna i block av rader, ett block per mål, så där "
-            f"räknas raden inte till {name} som i översikten. Flytta raden in i målets block (eller vidga "
-            "målets radområde i formlerna på bladet Nämndmål).")))
-    return out
-
-
 def key_problems(indicators, kf_goals, where_indicator=_default_where, where_kf=_default_where):
     """Keys that do not fit together, as messages naming the cells: an indicator whose Nämndmål is
     empty or belongs to no KF goal (it then counts towards no goal), an indicator whose KF-mål is not
-    its Nämndmål's KF goal, an empty Id, an Id or a KF-mål on two rows, a Nämndmål under two KF goals,
-    a goal whose indicators are not one block of rows. Returns (messages about indicators, messages
+    its Nämndmål's KF goal, an empty Id, an Id or a KF-mål on two rows, a Nämndmål under two KF goals.
+    (Where an indicator stands does not matter: the Nämndmål sheet's formulas select a goal's rows by
+    Nämndmål and KF-mål too.) Returns (messages about indicators, messages
     about KF goals), each a Message carrying its cell(s) as `where`."""
     kf_groups = {kf_group_key(g, k) for g, k in zip(kf_goals[GOAL], kf_goals[KF])}
     known = [shown(g) for g in kf_goals[GOAL] if key(g)]
@@ -461,7 +389,6 @@ def key_problems(indicators, kf_goals, where_indicator=_default_where, where_kf=
             for index, ident in zip(indicators.index, indicators[ID]) if not key(ident)]
         indicator_messages += _duplicates(indicators[ID], where_indicator, indicators.index, ID,
                                           "finns på flera indikatorer; varje indikator behöver ett eget Id.")
-    indicator_messages += _scattered(indicators, kf_groups, goal_names(kf_goals), where_indicator)
     kf_messages = _duplicates(kf_goals[KF], where_kf, kf_goals.index, KF,
                               "finns på flera rader; varje KF-mål ska stå en gång.")
     kf_messages += _duplicates(kf_goals[GOAL], where_kf, kf_goals.index, GOAL,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -271,18 +272,25 @@ def test_goal_and_kf_formulas_point_at_the_right_rows(books):
     goals = wb[L.GOALS]
     gcols = header_map(goals)
     goal_rows = {}
+
+    def column(name):
+        c = icols[name]
+        return f"{L.INDICATORS}!${c}${L.FIRST_DATA_ROW}:${c}${L.INDICATOR_FORMULA_LAST_ROW}"
+
     for row in data_rows(goals):
         goal = goals[f"{gcols[b.GOAL]}{row}"].value
         goal_rows[goal] = row
-        first, last = spans[goal]
-        grades = f"{L.INDICATORS}!{icols[b.SCORE]}{first}:{icols[b.SCORE]}{last}"
-        assert goals[f"{gcols[b.AVERAGE]}{row}"].value == f"=VP_GOALSCORE({grades})"
-        assert goals[f"{gcols[L.INDICATOR_COUNT]}{row}"].value == f"=ROWS({grades})"
-        # the dominant mark is looked up in the goal's own rows (it may move; two marks give no cap)
-        flags = f"{L.INDICATORS}!{icols[b.DOMINANT]}{first}:{icols[b.DOMINANT]}{last}"
-        colours = f"{L.INDICATORS}!{icols[b.COLOUR]}{first}:{icols[b.COLOUR]}{last}"
-        dominant_colour = f'IF(COUNTIF({flags},"JA")=1,INDEX({colours},MATCH("JA",{flags},0)),"")'
-        assert goals[f"{gcols[b.STATUS]}{row}"].value == f"=VP_GOALSTATUS({grades},{dominant_colour})"
+        assert goal in spans
+        # a goal's indicators are selected by Nämndmål and KF-mål (array formulas), not by position
+        members = (f"(TRIM({column(b.GOAL)})=TRIM(${gcols[b.GOAL]}{row}))"
+                   f'*(TRIM({column(b.KF)}&"")=TRIM(${gcols[b.KF]}{row}&""))')
+        grades = f'IF({members},{column(b.SCORE)},"")'
+        flags = f'{members}*(TRIM({column(b.DOMINANT)})="JA")'
+        dominant_colour = f'IF(SUM({flags})=1,INDEX({column(b.COLOUR)},MATCH(1,{flags},0)),"")'
+        for name, formula in ((b.AVERAGE, f"=VP_GOALSCORE({grades})"), (L.INDICATOR_COUNT, f"=SUM({members})"),
+                              (b.STATUS, f"=VP_GOALSTATUS({grades},{dominant_colour})")):
+            cell = goals[f"{gcols[name]}{row}"]
+            assert isinstance(cell.value, ArrayFormula) and cell.value.text == formula, (goal, name)
     assert list(goal_rows) == ["N1", "N2", "N3", "N4", "N5", b.OFFICE]
     assert dominant == {"N5": 20}
     kf = wb[L.KF_GOALS]

@@ -292,24 +292,35 @@ def _goals(wb, book, title, ind, ind_rows):
     ws = start_sheet(wb, L.GOALS, f"Nämndmål – {title}",
                      f"Allt på bladet räknas från {b.SCORE} i {L.INDICATORS} (VP_GOALSCORE, VP_GOALSTATUS). "
                      f"Raden {b.OFFICE} är kontorets indikatorer (KF-mål utan nämndmål). Ett mål med en indikator "
-                     f"markerad {b.DOMINANT} = {yes} begränsas av dess färg (markeras två gäller inget tak). En ny "
-                     f"indikator läggs in som en rad inom sitt måls rader, så att formlernas områden växer.")
+                     f"markerad {b.DOMINANT} = {yes} begränsas av dess färg (markeras två gäller inget tak). Målets "
+                     f"indikatorer är raderna med samma {b.GOAL} och {b.KF}, var de än står (till rad "
+                     f"{L.INDICATOR_FORMULA_LAST_ROW}).")
     t = Table(ws, headers)
     ref = sheet_ref(L.INDICATORS)
-    score, colour, marked = ind.col(b.SCORE), ind.col(b.COLOUR), ind.col(b.DOMINANT)
+
+    def column(name):  # the whole indicator column the goal formulas read, fixed rows
+        c = ind.col(name)
+        return f"{ref}!${c}${L.FIRST_DATA_ROW}:${c}${L.INDICATOR_FORMULA_LAST_ROW}"
+
     goal_rows = {}
-    for goal, (first, last) in spans.items():
-        grades = f"{ref}!{score}{first}:{score}{last}"
-        # The dominant indicator is found in the goal's own rows, so moving the mark moves the cap;
-        # two marks give no cap, as the refresh does (which reports them).
-        flags, colours = f"{ref}!{marked}{first}:{marked}{last}", f"{ref}!{colour}{first}:{colour}{last}"
-        dominant = f'IF(COUNTIF({flags},"{yes}")=1,INDEX({colours},MATCH("{yes}",{flags},0)),"")'
+    for goal in spans:
         text = goal_text.get(goal) or (f"Kontorets indikatorer (KF-mål {kf_of[goal]} har inget nämndmål)"
                                        if goal == b.OFFICE else None)
-        goal_rows[goal] = t.add({b.GOAL: goal, b.KF: kf_of[goal], L.GOAL_TEXT: text,
-                                 L.INDICATOR_COUNT: f"=ROWS({grades})",
-                                 b.AVERAGE: f"=VP_GOALSCORE({grades})",
-                                 b.STATUS: f"=VP_GOALSTATUS({grades},{dominant})"})
+        row = t.add({b.GOAL: goal, b.KF: kf_of[goal], L.GOAL_TEXT: text})
+        # The goal's indicators are the rows whose Nämndmål and KF-mål are this row's (spaces and case
+        # do not matter, as in the refresh), wherever they stand in the table; array formulas.
+        members = (f"(TRIM({column(b.GOAL)})=TRIM(${t.col(b.GOAL)}{row}))"
+                   f"*(TRIM({column(b.KF)}&\"\")=TRIM(${t.col(b.KF)}{row}&\"\"))")
+        grades = f'IF({members},{column(b.SCORE)},"")'
+        # The dominant indicator's colour caps the goal; two marks give no cap, as the refresh does.
+        flags = f'{members}*(TRIM({column(b.DOMINANT)})="{yes}")'
+        dominant = f'IF(SUM({flags})=1,INDEX({column(b.COLOUR)},MATCH(1,{flags},0)),"")'
+        for name, formula in ((L.INDICATOR_COUNT, f"=SUM({members})"),
+                              (b.AVERAGE, f"=VP_GOALSCORE({grades})"),
+                              (b.STATUS, f"=VP_GOALSTATUS({grades},{dominant})")):
+            cell = f"{t.col(name)}{row}"
+            ws[cell] = ArrayFormula(cell, formula)
+        goal_rows[goal] = row
     t.style_column(L.GOAL_TEXT, wrap=True)
     t.style_column(b.AVERAGE, number_format="0.00")
     t.widths({b.GOAL: 10, b.KF: 8, L.GOAL_TEXT: 60, L.INDICATOR_COUNT: 12, b.AVERAGE: 10, b.STATUS: 16})

@@ -123,3 +123,7 @@ SPLIT_STAFF = "Stabens gemensamma kostnader (mnkr)"
 SAVING_BASE = "Ej volymbaserad budget 2025 (mnkr)"
 SAVING_RESULT = "Besparing"
 SAVING_STATED = "Planens angivna besparing (mnkr)"
+
+# The Nämndmål sheet's formulas read the indicator table's rows down to this row (array formulas that
+# select a goal's rows by Nämndmål and KF-mål, so rows may be added anywhere above it).
+INDICATOR_FORMULA_LAST_ROW = 500
