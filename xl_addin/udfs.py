@@ -165,6 +165,12 @@ def VP_GOALSTATUS(poang, dominant_farg=None):
     return goals.goal_status(poang, dominant_farg, where="poang", dominant_where="dominant_farg").status
 
 
+def _budget_arguments(func):
+    """Budget and utfall, each a cell or a column (ndim=2), with their wizard help."""
+    func = xw.arg("utfall", ndim=2, err_to_str=True, doc="Utfall eller prognos (mnkr)")(func)
+    return xw.arg("budget", ndim=2, err_to_str=True, doc="Budget (mnkr), inte 0")(func)
+
+
 def _budget(kind, function_name):
     def one(budget_value, utfall):
         result = budget.budget_adherence(budget_value, utfall, where=("budget", "utfall"))
@@ -175,8 +181,7 @@ def _budget(kind, function_name):
 
 @_excel
 @xw.func
-@xw.arg("budget", ndim=2, err_to_str=True, doc="Budget (mnkr), inte 0")
-@xw.arg("utfall", ndim=2, err_to_str=True, doc="Utfall eller prognos (mnkr)")
+@_budget_arguments
 def VP_BUDGETADHERENCE(budget, utfall):
     """Budgetföljsamhet: 100 % − |utfall − budget| / budget, avrundad till en decimal i procent."""
     return _budget("adherence", "VP_BUDGETADHERENCE")(budget, utfall)
@@ -184,8 +189,7 @@ def VP_BUDGETADHERENCE(budget, utfall):
 
 @_excel
 @xw.func
-@xw.arg("budget", ndim=2, err_to_str=True, doc="Budget (mnkr), inte 0")
-@xw.arg("utfall", ndim=2, err_to_str=True, doc="Utfall eller prognos (mnkr)")
+@_budget_arguments
 def VP_BUDGETSTATUS(budget, utfall):
     """Budgetföljsamhetens färg: Grön från 99,5 %, Gul från 98,0 %, annars Röd."""
     return _budget("colour", "VP_BUDGETSTATUS")(budget, utfall)
