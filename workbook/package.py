@@ -1,0 +1,398 @@
+"""The .xlsx file as a package of parts (a zip of XML files), read safely and without loading it all.
+
+`Package` opens a workbook from its bytes, checks the zip and the parts it needs, and reads a sheet
+row by row up to its last stored cell (never over the sheet's "used range"). Every XML part it parses
+is parsed with DTDs and entities forbidden (defusedxml, or expat with the DTD handler refusing), so a
+billion-laughs or XXE payload is refused, never expanded or fetched. Cell values are decoded by
+openpyxl's own worksheet parser, so they mean what they mean elsewhere in the project.
+
+Every problem is a `FileRefused` with one Swedish sentence naming the file and what is wrong.
+The writing side (patching output sheets into the same package) is `workbook/patch.py`.
+"""
+
+import io
+import posixpath
+import re
+import zipfile
+import zlib
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+from openpyxl.cell.text import Text
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+from rules.errors import VPError
+
+# Limits: a VP workbook is a few MB; these only stop a zip bomb or a runaway file from eating the machine.
+MAX_PART_BYTES = 512 * 1024 * 1024      # one part, uncompressed
+MAX_PACKAGE_BYTES = 2 * 1024 * 1024 * 1024  # all parts, uncompressed
+MAX_PARTS = 20_000
+QUOTE = 100                              # at most this many characters of the file's own text in a message
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+REL_WORKSHEET = REL_NS + "/worksheet"
+REL_STYLES = REL_NS + "/styles"
+REL_STRINGS = REL_NS + "/sharedStrings"
+REL_CALCCHAIN = REL_NS + "/calcChain"
+REL_OFFICE_DOCUMENT = REL_NS + "/officeDocument"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+class FileRefused(VPError):
+    """The file cannot be used (missing, open elsewhere, not an Excel workbook, damaged, hostile)."""
+
+
+def quoted(text, limit=QUOTE):
+    """At most `limit` characters of a text from the file, for a message."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} tecken)"
+
+
+def local(name):
+    """'x:row' or '{ns}row' -> 'row'."""
+    return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+def _xml_problem(exc):
+    """A parse error as Swedish words (no English library text)."""
+    if isinstance(exc, (defusedxml.DTDForbidden, defusedxml.EntitiesForbidden,
+                        defusedxml.ExternalReferenceForbidden, DTDForbidden)):
+        return ("innehåller en DTD eller entitetsdeklaration (som i en XML-bomb eller XXE-attack); "
+                "en Excel-fil har aldrig det, så filen läses inte")
+    position = getattr(exc, "position", None)
+    if position is None and isinstance(exc, expat.ExpatError):
+        position = (exc.lineno, exc.offset)
+    where = f" (rad {position[0]}, kolumn {position[1] + 1})" if position else ""
+    return f"är inte giltig XML{where}"
+
+
+class DTDForbidden(ValueError):
+    """A DTD in a part parsed with expat (see `expat_parser`)."""
+
+
+def expat_parser():
+    """A non-namespace expat parser that refuses any DTD (and so any entity declaration)."""
+    parser = expat.ParserCreate()
+
+    def refuse(*_):
+        raise DTDForbidden()
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    return parser
+
+
+class Package:
+    """A workbook's parts, read from a snapshot of its bytes (the file may change on disk meanwhile;
+    what is saved is built from exactly what was read)."""
+
+    def __init__(self, path, data=None):
+        self.path = Path(path)
+        self.name = self.path.name
+        if data is None:
+            try:
+                data = self.path.read_bytes()
+            except FileNotFoundError:
+                raise FileRefused(f"Filen {self.path} finns inte.") from None
+            except IsADirectoryError:
+                raise FileRefused(f"{self.path} är en mapp, inte en Excel-fil.") from None
+            except OSError as exc:
+                raise FileRefused(f"{self.name} går inte att läsa ({_os_reason(exc)}).") from None
+        self.data = data
+        self._open_zip()
+        self._parts = {}          # part name -> bytes, for the parts read
+        self._strings = None
+        self._styles = None
+        self._read_structure()
+
+    # --- the zip --------------------------------------------------------------------------------------
+
+    def refuse(self, what):
+        raise FileRefused(f"{self.name}: {what}")
+
+    def _open_zip(self):
+        if self.data[:8] == OLE_MAGIC:
+            self.refuse(_ole_reason(self.data))
+        if not self.data:
+            self.refuse("filen är tom, inte en Excel-arbetsbok (.xlsx).")
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(self.data))
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError):
+            raise FileRefused(f"{self.name} är inte en Excel-arbetsbok (.xlsx) som går att läsa: filen är "
+                              "inte ett giltigt zip-paket (kanske en annan sorts fil med fel ändelse, eller "
+                              "avbruten vid kopiering).") from None
+        if len(infos) > MAX_PARTS:
+            self.refuse(f"paketet har {len(infos)} delar, orimligt många för en arbetsbok; filen läses inte.")
+        self.members = {}
+        total = 0
+        for info in infos:
+            key = info.filename.lower()
+            if key in self.members:
+                self.refuse(f"paketet innehåller delen {quoted(info.filename)} två gånger; filen är skadad "
+                            "eller manipulerad.")
+            if info.flag_bits & 0x1:
+                self.refuse("delarna i paketet är krypterade (lösenordsskyddat zip-paket); spara filen "
+                            "i Excel utan lösenord.")
+            if info.file_size > MAX_PART_BYTES:
+                self.refuse(f"delen {quoted(info.filename)} är {info.file_size // 2**20} MB uppackad, mer än "
+                            f"{MAX_PART_BYTES // 2**20} MB; filen läses inte (en zip-bomb?).")
+            total += info.file_size
+            self.members[key] = info
+        if total > MAX_PACKAGE_BYTES:
+            self.refuse(f"paketet är {total // 2**20} MB uppackat, mer än {MAX_PACKAGE_BYTES // 2**20} MB; "
+                        "filen läses inte.")
+
+    def has(self, part):
+        return part.lower() in self.members
+
+    def info(self, part):
+        return self.members[part.lower()]
+
+    def read(self, part):
+        """A part's bytes (checked against its CRC); a damaged member is named."""
+        if part in self._parts:
+            return self._parts[part]
+        info = self.members.get(part.lower())
+        if info is None:
+            self.refuse(f"delen {quoted(part)} saknas i paketet; filen är skadad.")
+        try:
+            data = self.zip.read(info)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError):
+            self.refuse(f"delen {quoted(info.filename)} i paketet är skadad och går inte att packa upp.")
+        self._parts[part] = data
+        return data
+
+    def open(self, part):
+        return self.zip.open(self.info(part))
+
+    # --- XML ---------------------------------------------------------------------------------------
+
+    def xml(self, part, what=None):
+        """A part parsed into an ElementTree element, DTDs and entities forbidden."""
+        data = self.read(part)
+        try:
+            return SafeET.fromstring(data, forbid_dtd=True)
+        except (ParseError, ValueError, defusedxml.DefusedXmlException) as exc:
+            self.refuse(f"{what or 'delen ' + part} {_xml_problem(exc)}.")
+
+    def _read_structure(self):
+        if not self.has("[Content_Types].xml"):
+            self.refuse("paketet saknar [Content_Types].xml och är ingen Excel-arbetsbok (.xlsx).")
+        types = self.xml("[Content_Types].xml")
+        self.overrides = {e.get("PartName", "").lstrip("/").lower(): e.get("ContentType", "")
+                          for e in types if local(e.tag) == "Override"}
+        root_rels = self.rels("")
+        office = [target for kind, target, _ in root_rels.values() if kind.endswith("/officeDocument")]
+        if not office or not self.has(office[0]):
+            self.refuse("paketet har ingen arbetsbok (xl/workbook.xml saknas); det är ingen Excel-arbetsbok.")
+        self.workbook_part = office[0]
+        workbook = self.xml(self.workbook_part, "arbetsbokens del " + self.workbook_part)
+        self.main_ns = workbook.tag[1:].split("}")[0] if workbook.tag.startswith("{") else ""
+        self.workbook_rels = self.rels(self.workbook_part)
+        properties = next((e for e in workbook if local(e.tag) == "workbookPr"), None)
+        date1904 = properties is not None and properties.get("date1904", "0").lower() in ("1", "true")
+        self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
+        self.sheets = []  # (name, part or None, state)
+        sheets = next((e for e in workbook if local(e.tag) == "sheets"), None)
+        for sheet in (sheets if sheets is not None else []):
+            rid = sheet.get(f"{{{REL_NS}}}id")
+            relation = self.workbook_rels.get(rid)
+            part = relation[1] if relation and relation[0] == REL_WORKSHEET else None
+            self.sheets.append((sheet.get("name", ""), part, sheet.get("state", "visible")))
+        self.styles_part = self._related(REL_STYLES)
+        self.strings_part = self._related(REL_STRINGS)
+
+    def _related(self, kind):
+        for rel_kind, target, _ in self.workbook_rels.values():
+            if rel_kind == kind and self.has(target):
+                return target
+        return None
+
+    def rels(self, part):
+        """{Id: (Type, target part, TargetMode)} of a part ('' for the package)."""
+        folder, name = posixpath.split(part)
+        rels_part = posixpath.join(folder, "_rels", name + ".rels")
+        if not self.has(rels_part):
+            return {}
+        out = {}
+        for e in self.xml(rels_part):
+            if local(e.tag) != "Relationship":
+                continue
+            target, mode = e.get("Target", ""), e.get("TargetMode", "Internal")
+            if mode != "External":
+                target = resolve(folder, target)
+            out[e.get("Id")] = (e.get("Type", ""), target, mode)
+        return out
+
+    def rels_part(self, part):
+        folder, name = posixpath.split(part)
+        return posixpath.join(folder, "_rels", name + ".rels")
+
+    # --- sheets ------------------------------------------------------------------------------------
+
+    def sheet_names(self):
+        return [name for name, _, _ in self.sheets]
+
+    def sheet_part(self, sheet):
+        for name, part, _ in self.sheets:
+            if name == sheet:
+                if part is None:
+                    self.refuse(f"bladet {quoted(sheet)} är inget kalkylblad (ett diagramblad eller makroblad?) "
+                                "och kan inte läsas som en tabell.")
+                if not self.has(part):
+                    self.refuse(f"bladet {quoted(sheet)} saknar sin del {part} i paketet; filen är skadad.")
+                return part
+        raise KeyError(sheet)
+
+    @property
+    def shared_strings(self):
+        """The shared string table (read as openpyxl reads it), loaded once."""
+        if self._strings is None:
+            strings = []
+            if self.strings_part:
+                source = io.BytesIO(self.read(self.strings_part))
+                try:
+                    for _, node in SafeET.iterparse(source, forbid_dtd=True):
+                        if local(node.tag) == "si":
+                            strings.append(Text.from_tree(node).content.replace("x005F_", ""))
+                            node.clear()
+                except (ParseError, ValueError, TypeError, defusedxml.DefusedXmlException) as exc:
+                    self.refuse(f"de delade texterna ({self.strings_part}) {_xml_problem(exc)}.")
+            self._strings = strings
+        return self._strings
+
+    @property
+    def styles(self):
+        """The styles part as a span model (see patch.Styles), or None if the workbook has none."""
+        if self._styles is None and self.styles_part:
+            from .patch import Styles
+
+            self._styles = Styles(self, self.styles_part)
+        return self._styles
+
+    def date_styles(self):
+        """(cell styles that show dates, those that show durations), as openpyxl decides."""
+        styles = self.styles
+        if styles is None:
+            return set(), set()
+        dates, durations = set(), set()
+        for index, code in enumerate(styles.number_format_codes()):
+            if code and is_date_format(code):
+                dates.add(index)
+                if is_timedelta_format(code):
+                    durations.add(index)
+        return dates, durations
+
+    def iter_rows(self, sheet):
+        """(row number, {column number: value}, {column number: saved result}) for each stored row with
+        a value, in order, up to the sheet's last stored cell. A formula's value is its text ("=...");
+        the third dict holds, for each formula cell of the row, the result Excel saved with it (None if
+        there is none, e.g. after a save by openpyxl)."""
+        part = self.sheet_part(sheet)
+        dates, durations = self.date_styles()
+        parser = _CellParser(None, self.shared_strings, epoch=self.epoch, date_formats=dates,
+                             timedelta_formats=durations)
+        number = 0
+        try:
+            with self.open(part) as source:
+                sheet_data = None
+                for event, element in SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True):
+                    name = local(element.tag)
+                    if event == "start":
+                        if name == "sheetData":
+                            sheet_data = element
+                        continue
+                    if name != "row" or sheet_data is None:
+                        continue
+                    number, cells = parser.parse_row(element)
+                    values, formulas = {}, {}
+                    for cell in cells:
+                        if cell["value"] is None:
+                            continue
+                        values[cell["column"]] = cell["value"]
+                        if cell["data_type"] == "f":
+                            formulas[cell["column"]] = cell.get("cached")
+                    sheet_data.clear()  # rows read are dropped: memory follows one row, not the sheet
+                    if values:
+                        yield number, values, formulas
+        except (ParseError, defusedxml.DefusedXmlException) as exc:
+            self.refuse(f"bladet {quoted(sheet)} ({part}) {_xml_problem(exc)}.")
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+            self.refuse(f"bladet {quoted(sheet)} ({part}) är skadat i paketet och går inte att packa upp.")
+        except (ValueError, TypeError, IndexError, KeyError, OverflowError, AttributeError):
+            self.refuse(f"bladet {quoted(sheet)} har en cell som inte går att läsa på rad {number + 1} eller strax "
+                        "efter (ogiltig celladress, ett tal som inte är ett tal eller en saknad delad text).")
+
+
+class _CellParser(WorkSheetParser):
+    """openpyxl's cell reading, giving a formula cell both its text and Excel's saved result."""
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        if cell["data_type"] == "f":
+            formula = cell["value"]
+            if isinstance(formula, ArrayFormula):
+                cell["value"] = formula.text if formula.text.startswith("=") else "=" + formula.text
+            elif isinstance(formula, DataTableFormula):
+                cell["value"] = "=TABLE()"
+            self.data_only = True
+            try:
+                cached = super().parse_cell(element)["value"]
+            finally:
+                self.data_only = False
+            if cached is not None:
+                cell["cached"] = cached
+        return cell
+
+
+def resolve(folder, target):
+    """A relationship's target as a part name (no leading slash)."""
+    if target.startswith("/"):
+        return posixpath.normpath(target).lstrip("/")
+    return posixpath.normpath(posixpath.join(folder, target)).lstrip("/")
+
+
+def _ole_reason(data):
+    """An OLE compound file: an encrypted (password-protected) workbook, or an old .xls."""
+    try:
+        import olefile
+
+        ole = olefile.OleFileIO(io.BytesIO(data))
+        try:
+            encrypted = ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo")
+            old_excel = ole.exists("Workbook") or ole.exists("Book")
+        finally:
+            ole.close()
+    except Exception:  # noqa: BLE001 - a damaged OLE file is still not an .xlsx
+        encrypted, old_excel = "EncryptedPackage".encode("utf-16-le") in data, False
+    if encrypted:
+        return ("arbetsboken är lösenordsskyddad (krypterad) och kan inte läsas utan Excel. Ta bort lösenordet "
+                "(Arkiv > Info > Skydda arbetsbok) eller använd knappen Uppdatera i Excel.")
+    if old_excel:
+        return "filen är en äldre Excel-fil (.xls); spara den som Excel-arbetsbok (.xlsx) i Excel först."
+    return "filen är ett annat Office-format (OLE), inte en Excel-arbetsbok (.xlsx)."
+
+
+def _os_reason(exc):
+    import errno
+
+    reasons = {errno.EACCES: "åtkomst nekad", errno.EPERM: "åtkomst nekad", errno.ENOSPC: "disken är full",
+               errno.EROFS: "skrivskyddad disk", errno.ENOENT: "finns inte", errno.EIO: "läsfel på disken"}
+    return reasons.get(exc.errno, f"fel {exc.errno}" if exc.errno else "okänt fel")
+
+
+CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
