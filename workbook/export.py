@@ -33,6 +33,10 @@ def export_values(source, out, progress=None):
         raise VPError("Kopian måste ha ett annat namn än originalet.")
     package = Package(source)  # refuses a missing, foreign, damaged or hostile file with a clear message
     _refuse_dtds(package)
+    for name, part, _ in package.sheets:  # every sheet read once by the safe reader: a damaged one is named
+        if part is not None:
+            for _ in package.iter_rows(name):
+                pass
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / source.name
         copy.write_bytes(package.data)  # calculate on a copy of what was read: the source is never opened for writing

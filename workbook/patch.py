@@ -713,10 +713,11 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 # --- the package ---------------------------------------------------------------------------------------
 
-def add_sheet_parts(package, name, replaced):
+def add_sheet_parts(package, name, replaced, added=()):
     """Edits to the content types, the workbook and its relationships adding a worksheet called `name`;
-    returns the new part's name. `replaced` holds parts already changed (name -> bytes)."""
-    existing = {info.filename.lower() for info in package.zip.infolist()} | {p.lower() for p in replaced}
+    returns the new part's name. `replaced` holds parts already changed (name -> bytes), `added` the
+    names of parts already added."""
+    existing = {info.filename.lower() for info in package.zip.infolist()} | {p.lower() for p in [*replaced, *added]}
     number = 1
     while f"xl/worksheets/sheet{number}.xml" in existing:
         number += 1

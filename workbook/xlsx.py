@@ -224,7 +224,8 @@ class PendingWorkbook:
         try:
             for name, model in self.models.items():
                 if name in self.created:
-                    added.append((add_sheet_parts(package, name, replaced), model.to_bytes()))
+                    part = add_sheet_parts(package, name, replaced, [p for p, _ in added])
+                    added.append((part, model.to_bytes()))
                 else:
                     replaced[package.sheet_part(name)] = model.to_bytes()
             if any(model.removed_formulas for model in self.models.values()):
