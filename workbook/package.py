@@ -16,16 +16,16 @@ import re
 import zipfile
 import zlib
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import ParseError, XMLPullParser
 from xml.parsers import expat
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
 from openpyxl.cell.text import Text
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
-from openpyxl.worksheet._reader import WorkSheetParser
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+from openpyxl.formula.translate import Translator
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
 from rules.errors import VPError
 
@@ -202,6 +202,8 @@ class Package:
         self.workbook_part = office[0]
         workbook = self.xml(self.workbook_part, "arbetsbokens del " + self.workbook_part)
         self.main_ns = workbook.tag[1:].split("}")[0] if workbook.tag.startswith("{") else ""
+        if self.main_ns == STRICT_MAIN_NS:
+            self.refuse("arbetsboken är sparad som Strict Open XML; spara den som vanlig Excel-arbetsbok (.xlsx).")
         self.workbook_rels = self.rels(self.workbook_part)
         properties = next((e for e in workbook if local(e.tag) == "workbookPr"), None)
         date1904 = properties is not None and properties.get("date1904", "0").lower() in ("1", "true")
@@ -264,14 +266,14 @@ class Package:
         if self._strings is None:
             strings = []
             if self.strings_part:
-                source = io.BytesIO(self.read(self.strings_part))
+                where = f"de delade texterna ({self.strings_part})"
                 try:
-                    for _, node in SafeET.iterparse(source, forbid_dtd=True):
-                        if local(node.tag) == "si":
-                            strings.append(Text.from_tree(node).content.replace("x005F_", ""))
-                            node.clear()
-                except (ParseError, ValueError, TypeError, defusedxml.DefusedXmlException) as exc:
-                    self.refuse(f"de delade texterna ({self.strings_part}) {_xml_problem(exc)}.")
+                    for si in self._elements(self.strings_part, where, "si"):
+                        plain = si.findtext(_T)
+                        text = (plain or "") + "".join(r.findtext(_T) or "" for r in si.findall(_R))
+                        strings.append(text.replace("x005F_", ""))
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+                    self.refuse(f"{where} är skadade i paketet och går inte att packa upp.")
             self._strings = strings
         return self._strings
 
@@ -301,62 +303,149 @@ class Package:
         """(row number, {column number: value}, {column number: saved result}) for each stored row with
         a value, in order, up to the sheet's last stored cell. A formula's value is its text ("=...");
         the third dict holds, for each formula cell of the row, the result Excel saved with it (None if
-        there is none, e.g. after a save by openpyxl)."""
+        there is none, e.g. after a save by openpyxl). Values are read as openpyxl reads them."""
         part = self.sheet_part(sheet)
         dates, durations = self.date_styles()
-        parser = _CellParser(None, self.shared_strings, epoch=self.epoch, date_formats=dates,
-                             timedelta_formats=durations)
+        cells = _CellReader(self.shared_strings, self.epoch, dates, durations)
+        where = f"bladet {quoted(sheet)} ({part})"
         number = 0
         try:
-            with self.open(part) as source:
-                sheet_data = None
-                for event, element in SafeET.iterparse(source, events=("start", "end"), forbid_dtd=True):
-                    name = local(element.tag)
-                    if event == "start":
-                        if name == "sheetData":
-                            sheet_data = element
-                        continue
-                    if name != "row" or sheet_data is None:
-                        continue
-                    number, cells = parser.parse_row(element)
-                    values, formulas = {}, {}
-                    for cell in cells:
-                        if cell["value"] is None:
-                            continue
-                        values[cell["column"]] = cell["value"]
-                        if cell["data_type"] == "f":
-                            formulas[cell["column"]] = cell.get("cached")
-                    sheet_data.clear()  # rows read are dropped: memory follows one row, not the sheet
-                    if values:
-                        yield number, values, formulas
-        except (ParseError, defusedxml.DefusedXmlException) as exc:
-            self.refuse(f"bladet {quoted(sheet)} ({part}) {_xml_problem(exc)}.")
+            for element in self._elements(part, where, "row"):
+                number, values, formulas = cells.row(element, number)
+                if values:
+                    yield number, values, formulas
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
-            self.refuse(f"bladet {quoted(sheet)} ({part}) är skadat i paketet och går inte att packa upp.")
+            self.refuse(f"{where} är skadat i paketet och går inte att packa upp.")
         except (ValueError, TypeError, IndexError, KeyError, OverflowError, AttributeError):
             self.refuse(f"bladet {quoted(sheet)} har en cell som inte går att läsa på rad {number + 1} eller strax "
                         "efter (ogiltig celladress, ett tal som inte är ett tal eller en saknad delad text).")
 
-
-class _CellParser(WorkSheetParser):
-    """openpyxl's cell reading, giving a formula cell both its text and Excel's saved result."""
-
-    def parse_cell(self, element):
-        cell = super().parse_cell(element)
-        if cell["data_type"] == "f":
-            formula = cell["value"]
-            if isinstance(formula, ArrayFormula):
-                cell["value"] = formula.text if formula.text.startswith("=") else "=" + formula.text
-            elif isinstance(formula, DataTableFormula):
-                cell["value"] = "=TABLE()"
-            self.data_only = True
+    def _elements(self, part, where, wanted):
+        """The `wanted` elements of a part, streamed (C-speed expat) and dropped from memory once yielded.
+        A DTD can only stand before the root element: the prolog is checked first, so no entity can
+        ever be declared, expanded or fetched."""
+        parser = XMLPullParser(events=("start", "end"))
+        stack = []
+        with self.open(part) as source:
+            head = source.read(1 << 16)
+            if _has_dtd(head):
+                self.refuse(f"{where} {_xml_problem(DTDForbidden())}.")
+            chunk = head
+            while chunk:
+                try:
+                    parser.feed(chunk)
+                    for event, element in parser.read_events():
+                        if event == "start":
+                            stack.append(element)
+                            continue
+                        stack.pop()
+                        if element.tag.rsplit("}", 1)[-1] == wanted:
+                            yield element
+                            if stack:
+                                stack[-1].clear()  # what was read is dropped: memory follows one element
+                except ParseError as exc:
+                    self.refuse(f"{where} {_xml_problem(exc)}.")
+                chunk = source.read(1 << 20)
             try:
-                cached = super().parse_cell(element)["value"]
-            finally:
-                self.data_only = False
-            if cached is not None:
-                cell["cached"] = cached
-        return cell
+                parser.close()
+            except ParseError as exc:
+                self.refuse(f"{where} {_xml_problem(exc)}.")
+
+
+def _has_dtd(head):
+    """Whether the prolog (what comes before the root element) holds a <!DOCTYPE."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:2] in (b"\x00<", b"<\x00"):
+        head = head.decode("utf-16", "ignore").encode("utf-8")
+    text = head.lstrip(b"\xef\xbb\xbf")
+    at = 0
+    while True:
+        while at < len(text) and text[at:at + 1].isspace():
+            at += 1
+        if text.startswith(b"<?", at):
+            end = text.find(b"?>", at)
+        elif text.startswith(b"<!--", at):
+            end = text.find(b"-->", at)
+        else:
+            return text.startswith(b"<!", at) or at >= len(text)  # a DTD, or a prolog longer than we read
+        if end < 0:
+            return True
+        at = end + 2
+
+
+class _CellReader:
+    """Cell values as openpyxl's reader gives them (numbers, dates by number format, shared and inline
+    texts, booleans, errors), with a formula's text and the result Excel saved with it."""
+
+    def __init__(self, strings, epoch, dates, durations):
+        self.strings, self.epoch, self.dates, self.durations = strings, epoch, dates, durations
+        self.shared = {}  # shared formulas: si -> Translator from the first cell
+
+    def row(self, element, previous):
+        r = element.get("r")
+        number = int(r) if r else previous + 1
+        values, formulas = {}, {}
+        column = 0
+        for c in element:
+            if not c.tag.endswith("}c") and c.tag != "c":
+                continue
+            ref = c.get("r")
+            if ref:
+                _, column = coordinate_to_tuple(ref)
+            else:
+                column += 1
+            f = c.find(_F)
+            if f is not None:
+                values[column] = self.formula(f, ref)
+                formulas[column] = self.value(c, saved=True)
+                continue
+            value = self.value(c)
+            if value is not None:
+                values[column] = value
+        return number, values, formulas
+
+    def formula(self, f, ref):
+        kind = f.get("t")
+        text = "=" + (f.text or "")
+        if kind == "shared":
+            si = f.get("si")
+            if si in self.shared and ref:
+                return self.shared[si].translate_formula(ref)
+            if text != "=" and ref:
+                self.shared[si] = Translator(text, ref)
+        elif kind == "dataTable":
+            return "=TABLE()"
+        return text
+
+    def value(self, c, saved=False):
+        kind = c.get("t", "n")
+        if kind == "inlineStr":
+            inline = c.find(_IS)
+            if inline is None:
+                return None
+            plain = inline.findtext(_T)
+            return (plain or "") + "".join(r.findtext(_T) or "" for r in inline.findall(_R))
+        text = c.findtext(_V)
+        if not text:
+            return None
+        if kind == "n":
+            number = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
+            style = int(c.get("s") or 0)
+            if style in self.dates:
+                try:
+                    return from_excel(number, self.epoch, timedelta=style in self.durations)
+                except (OverflowError, ValueError):
+                    return "#VALUE!"
+            return number
+        if kind == "s":
+            return self.strings[int(text)]
+        if kind == "b":
+            return bool(int(text))
+        if kind == "d":
+            return from_ISO8601(text)
+        return text  # "str" (a formula's text result), "e" (an error such as #N/A)
+
+
+_F, _V, _IS, _T, _R = (f"{{{MAIN_NS}}}{name}" for name in ("f", "v", "is", "t", "r"))
 
 
 def resolve(folder, target):
