@@ -319,3 +319,27 @@ def test_libreoffice_opens_the_refreshed_workbook(refreshed, tmp_path):
     assert [r[0] for r in rows].count("Indikator") == 24
     assert wb[L.OVERVIEW]["J5"].value == "Min anteckning"
     assert any(name.startswith("xl/media/") for name in parts(converted))  # the pictures came through
+
+
+@pytest.mark.parametrize("dashboard", [True, False])
+def test_excel_recalculates_on_open_only_when_a_formula_reads_an_output_sheet(tmp_path, dashboard):
+    """The input sheets keep the results Excel saved; a formula elsewhere that reads Översikt would show a
+    stale one, so then (and only then) the workbook asks Excel to recalculate when it is opened."""
+    members = parts(EXAMPLE)
+    workbook = members["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b"")
+    budget = sheet_part(EXAMPLE, L.BUDGET)
+    sheet = members[budget]
+    if dashboard:
+        sheet = sheet.replace(b"</sheetData>", b'<row r="900"><c r="A900"><f>COUNTIF(\xc3\x96versikt!G:G,"R\xc3\xb6d")'
+                                               b"</f><v>0</v></c></row></sheetData>")
+    path = rezip(EXAMPLE, tmp_path / "VP2025.xlsx", {"xl/workbook.xml": workbook, budget: sheet})
+    assert main(["refresh", str(path)]) == 0
+    after = parts(path)["xl/workbook.xml"]
+    calc = re.compile(rb"<calcPr\b[^>]*>")
+    if dashboard:
+        assert calc.sub(b"", after) == calc.sub(b"", workbook)  # everything else byte for byte
+        attributes = ET.fromstring(after).find(f"{{{ET.fromstring(after).tag[1:].split('}')[0]}}}calcPr").attrib
+        assert attributes == {"calcId": "124519", "fullCalcOnLoad": "1"}
+    else:
+        assert after == workbook
+    assert parts(path)[budget] == sheet

@@ -209,11 +209,14 @@ class Package:
         date1904 = properties is not None and properties.get("date1904", "0").lower() in ("1", "true")
         self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         self.sheets = []  # (name, part or None, state)
+        self.unlinked = set()  # sheets whose relationship is missing (a damaged file)
         sheets = next((e for e in workbook if local(e.tag) == "sheets"), None)
         for sheet in (sheets if sheets is not None else []):
             rid = sheet.get(f"{{{REL_NS}}}id")
             relation = self.workbook_rels.get(rid)
             part = relation[1] if relation and relation[0] == REL_WORKSHEET else None
+            if relation is None:
+                self.unlinked.add(sheet.get("name", ""))
             self.sheets.append((sheet.get("name", ""), part, sheet.get("state", "visible")))
         self.styles_part = self._related(REL_STYLES)
         self.strings_part = self._related(REL_STRINGS)
@@ -252,6 +255,10 @@ class Package:
     def sheet_part(self, sheet):
         for name, part, _ in self.sheets:
             if name == sheet:
+                if name in self.unlinked:
+                    rels = self.rels_part(self.workbook_part)
+                    self.refuse(f"bladet {quoted(sheet)} saknar sin koppling i {rels}"
+                                f"{'' if self.has(rels) else ', som saknas'}; filen är skadad.")
                 if part is None:
                     self.refuse(f"bladet {quoted(sheet)} är inget kalkylblad (ett diagramblad eller makroblad?) "
                                 "och kan inte läsas som en tabell.")
@@ -271,7 +278,7 @@ class Package:
                     for si in self._elements(self.strings_part, where, "si"):
                         plain = si.findtext(_T)
                         text = (plain or "") + "".join(r.findtext(_T) or "" for r in si.findall(_R))
-                        strings.append(text.replace("x005F_", ""))
+                        strings.append(unescape(text))
                 except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
                     self.refuse(f"{where} är skadade i paketet och går inte att packa upp.")
             self._strings = strings
@@ -352,6 +359,15 @@ class Package:
                 self.refuse(f"{where} {_xml_problem(exc)}.")
 
 
+_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+
+
+def unescape(text):
+    """Excel's _xHHHH_ escapes in cell text (a control character, or _x005F_ for a literal underscore)
+    read as Excel shows them."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
 def _has_dtd(head):
     """Whether the prolog (what comes before the root element) holds a <!DOCTYPE."""
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:2] in (b"\x00<", b"<\x00"):
@@ -423,7 +439,7 @@ class _CellReader:
             if inline is None:
                 return None
             plain = inline.findtext(_T)
-            return (plain or "") + "".join(r.findtext(_T) or "" for r in inline.findall(_R))
+            return unescape((plain or "") + "".join(r.findtext(_T) or "" for r in inline.findall(_R)))
         text = c.findtext(_V)
         if not text:
             return None
@@ -442,7 +458,7 @@ class _CellReader:
             return bool(int(text))
         if kind == "d":
             return from_ISO8601(text)
-        return text  # "str" (a formula's text result), "e" (an error such as #N/A)
+        return unescape(text) if kind == "str" else text  # a formula's text result; an error such as #N/A
 
 
 _F, _V, _IS, _T, _R = (f"{{{MAIN_NS}}}{name}" for name in ("f", "v", "is", "t", "r"))

@@ -640,6 +640,11 @@ class Sheet:
                     self._unmerged.append(merge)
                     self.notices.append(quoted(merge.get("ref") or "?", 30))
 
+    @property
+    def keeps_formulas(self):
+        """Whether a formula cell (a person's, beside the tables) stays on the sheet."""
+        return any(cell.formula is not None and not cell.new for row in self.rows.values() for cell in row.cells.values())
+
     # --- the new part ----------------------------------------------------------------------------------
 
     def to_bytes(self):
@@ -753,6 +758,39 @@ def add_sheet_parts(package, name, replaced, added=()):
                                                                          [start_tag(prefix_of(root) + "sheet", attrs,
                                                                                     empty=True)], count=False))
     return part
+
+
+_AFTER_CALC_PR = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
+                  "fileRecoveryPr", "webPublishObjects", "extLst")
+
+
+def recalculate_on_open(package, replaced):
+    """Make Excel recalculate the workbook when it is opened (calcPr fullCalcOnLoad="1"): needed when a
+    formula elsewhere reads an output sheet, whose saved result would otherwise be stale."""
+    data = replaced.get(package.workbook_part, package.read(package.workbook_part))
+    root = span_tree(data)
+    calc = root.child("calcPr")
+    if calc is not None:
+        if calc.get("fullCalcOnLoad") in ("1", "true"):
+            return
+        edit = (calc.start, tag_end(data, calc), start_tag(calc.name, set_attr(calc.attrs, "fullCalcOnLoad", "1"),
+                                                          empty=calc.inner is None))
+    else:
+        follower = next((c for c in root.children if c.local in _AFTER_CALC_PR), None)
+        at = follower.start if follower is not None else root.inner
+        edit = (at, at, start_tag(prefix_of(root) + "calcPr", [("fullCalcOnLoad", "1")], empty=True))
+    replaced[package.workbook_part] = splice(data, [edit])
+
+
+def refers_to(package, sheets, skip_parts):
+    """Whether a formula outside `skip_parts` (a cell or a defined name) may read one of `sheets`."""
+    needles = [n.encode("utf-8") + tail for n in sheets for tail in (b"!", b"'!")]
+    candidates = [package.workbook_part] + [part for _, part, _ in package.sheets if part and part not in skip_parts]
+    for part in candidates:
+        data = package.read(part)
+        if any(needle in data for needle in needles):
+            return True
+    return False
 
 
 def drop_calc_chain(package, replaced, removed):

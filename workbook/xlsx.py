@@ -32,7 +32,8 @@ from rules.errors import VPError
 
 from . import layout as L
 from .package import FileRefused, Package, _os_reason, quoted
-from .patch import KEEP, PartError, Sheet, add_sheet_parts, drop_calc_chain, new_sheet_xml, write_package
+from .patch import (KEEP, PartError, Sheet, add_sheet_parts, drop_calc_chain, new_sheet_xml, recalculate_on_open,
+                    refers_to, write_package)
 from .refresh import find_table
 
 __all__ = ["BACKUPS_KEPT", "FileRefused", "XlsxBook", "check_not_open", "check_xlsx", "workbook_lock"]
@@ -230,6 +231,10 @@ class PendingWorkbook:
                     replaced[package.sheet_part(name)] = model.to_bytes()
             if any(model.removed_formulas for model in self.models.values()):
                 drop_calc_chain(package, replaced, removed)
+            written = {package.sheet_part(name) for name in self.models if name not in self.created}
+            if any(model.keeps_formulas for model in self.models.values()) or \
+                    refers_to(package, list(self.models), written):
+                recalculate_on_open(package, replaced)  # a formula reads an output sheet: its result is stale
             if package.styles is not None and package.styles.changed:
                 replaced[package.styles_part] = package.styles.to_bytes()
         except PartError as exc:
