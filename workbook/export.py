@@ -21,6 +21,7 @@ from rules.errors import VPError
 
 from .package import FileRefused, Package, quoted
 from .patch import PartError, Sheet, drop_calc_chain, parse_range, write_package
+from .xlsx import _try_lock
 
 _CELL = re.compile(r"[A-Z]+\d+(:[A-Z]+\d+)?")
 
@@ -62,9 +63,12 @@ def export_values(source, out, progress=None):
         replaced[package.styles_part] = package.styles.to_bytes()
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".vp-", suffix=".xlsx", dir=out.parent)
-    os.close(handle)
     try:
-        write_package(package, temporary, replaced, removed)
+        try:
+            _try_lock(handle)  # a refresh in the same folder sees the file is in use, not left behind
+            write_package(package, temporary, replaced, removed)
+        finally:
+            os.close(handle)
         os.replace(temporary, out)
     except BaseException:
         if os.path.exists(temporary):

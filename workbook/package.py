@@ -2,9 +2,11 @@
 
 `Package` opens a workbook from its bytes, checks the zip and the parts it needs, and reads a sheet
 row by row up to its last stored cell (never over the sheet's "used range"). Every XML part it parses
-is parsed with DTDs and entities forbidden (defusedxml, or expat with the DTD handler refusing), so a
-billion-laughs or XXE payload is refused, never expanded or fetched. Cell values are decoded by
-openpyxl's own worksheet parser, so they mean what they mean elsewhere in the project.
+is parsed with DTDs and entities forbidden (defusedxml; expat with the DTD handlers refusing; or, for
+the streamed sheets, a check of the prolog, the only place a DTD can stand), so a billion-laughs or
+XXE payload is refused, never expanded or fetched. Cell values are read as openpyxl reads them
+(numbers, dates by their number format, shared and inline texts, booleans, errors, a formula's text),
+and Excel's _xHHHH_ escapes as Excel shows them.
 
 Every problem is a `FileRefused` with one Swedish sentence naming the file and what is wrong.
 The writing side (patching output sheets into the same package) is `workbook/patch.py`.
@@ -21,8 +23,7 @@ from xml.parsers import expat
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
-from openpyxl.cell.text import Text
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+from openpyxl.styles.numbers import is_date_format, is_timedelta_format
 from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import coordinate_to_tuple
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
@@ -38,15 +39,11 @@ QUOTE = 100                              # at most this many characters of the f
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 REL_WORKSHEET = REL_NS + "/worksheet"
 REL_STYLES = REL_NS + "/styles"
 REL_STRINGS = REL_NS + "/sharedStrings"
-REL_CALCCHAIN = REL_NS + "/calcChain"
-REL_OFFICE_DOCUMENT = REL_NS + "/officeDocument"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
 
@@ -104,6 +101,9 @@ class Package:
         self.name = self.path.name
         if data is None:
             try:
+                if self.path.stat().st_size > MAX_PACKAGE_BYTES:
+                    raise FileRefused(f"{self.name} är större än {MAX_PACKAGE_BYTES // 2**30} GB; det är ingen "
+                                      "VP-arbetsbok som går att läsa här.")
                 data = self.path.read_bytes()
             except FileNotFoundError:
                 raise FileRefused(f"Filen {self.path} finns inte.") from None
@@ -499,5 +499,3 @@ def _os_reason(exc):
                errno.EROFS: "skrivskyddad disk", errno.ENOENT: "finns inte", errno.EIO: "läsfel på disken"}
     return reasons.get(exc.errno, f"fel {exc.errno}" if exc.errno else "okänt fel")
 
-
-CELL_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")

@@ -26,7 +26,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from .package import (CT_WORKSHEET, REL_NS, REL_WORKSHEET, DTDForbidden, _xml_problem, expat_parser, local,
+from .package import (CT_WORKSHEET, REL_NS, REL_WORKSHEET, DTDForbidden, _xml_problem, expat_parser,
                       quoted)
 
 KEEP = object()          # a style property left as it is
@@ -534,7 +534,6 @@ class Sheet:
         for number in sorted(self.rows):
             if number > min(search_rows, self.max_row):
                 break
-            row = self.rows[number]
             if str(self.value(number, 1)).strip() == first_header:
                 return number
         return None

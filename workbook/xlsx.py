@@ -428,12 +428,16 @@ def remove_stale_temporaries(folder, older_than=None):
         try:
             if _try_lock(fd) is False:
                 continue  # a save in progress holds it
+            if os.name == "nt":  # Windows removes no open file
+                os.close(fd)
+                fd = None
             candidate.unlink()
             removed.append(candidate)
         except OSError:
             continue
         finally:
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
     return removed
 
 
