@@ -266,6 +266,8 @@ def test_inside_the_output_sheets_only_the_cells_change(refreshed):
         part = sheet_part(original, name)
         assert without_cells(after[part]) == without_cells(before[part]), name
         assert b"<f>" not in after[part] and b"<f " not in after[part]  # values, never formulas
+        for row in re.findall(rb'<row r="[1-4]".*?</row>', before[part], flags=re.S):  # title, text, headers
+            assert row in after[part], (name, row[:60])
     overview = after[sheet_part(original, L.OVERVIEW)]
     assert b'x14ac:dyDescent="0.25"' in overview  # a row Excel annotated keeps its attributes
     assert b"Min anteckning" in overview
