@@ -139,7 +139,7 @@ class XlsxBook:
         before = len(model.notices)
         model.unmerge(first_row, last_row, columns)
         for ref in model.notices[before:]:
-            self.notices.append(f"sammanfogade celler {sheet}!{ref} delades upp (där skrivs {sheet.lower()})")
+            self.notices.append(f"sammanfogade celler {sheet}!{ref} delades upp, eftersom uppdateringen skriver där")
 
     def _header_row(self, model, headers):
         found = model.header_row(headers[0], L.HEADER_SEARCH_ROWS)
@@ -177,12 +177,12 @@ class XlsxBook:
                 finally:
                     os.close(handle)
                 os.replace(temporary, self.path)
-                _fsync_folder(self.path.parent)
             except BaseException:
                 if os.path.exists(temporary):
                     os.unlink(temporary)
                 backup.unlink(missing_ok=True)  # the original is untouched: its copy is not needed
                 raise
+            _fsync_folder(self.path.parent)
             prune_backups(self.path)
         return backup
 
