@@ -6,8 +6,7 @@ def clear_caches():
     from . import engine, indicator, rulebook, values
 
     rulebook._load.cache_clear()
-    values._PARSED.clear()
-    values._WORDS.clear()
-    indicator._TARGETS.clear()
-    with engine._LOCK:
-        engine._ENGINES.clear()
+    values.clear_caches()
+    indicator._COMPARED.clear()
+    indicator._VILLKOR.clear()
+    engine.clear()

@@ -23,11 +23,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from rules.batch import UnsavedFormula
 from rules.errors import VPError
 
 from . import layout as L
-from .refresh import find_table
+from .tables import UnsavedFormula, find_table
 
 BACKUPS_KEPT = 5
 
