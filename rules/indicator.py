@@ -11,7 +11,6 @@ from decimal import Decimal
 from . import values as v
 from .engine import get_engine, scale_int
 from .errors import VPInputError
-from .facts import MICRO
 from .rulebook import condition_parts, load_rulebook
 from .text import render, with_rule
 
