@@ -4,7 +4,7 @@
 CELL_ERROR_PREFIX = "#VP-FEL: "
 
 # At most this many characters of what was typed are quoted in a message (a cell may hold 32 767).
-QUOTE_LENGTH = 100
+QUOTE_LENGTH = 60
 
 
 def quote(text, limit=QUOTE_LENGTH):

@@ -145,6 +145,8 @@ def check_number(x, where, book=None, shown=None):
     if isinstance(x, bool):
         raise VPInputError(where, "SANT" if x else "FALSKT", "är ett sanningsvärde, inte ett tal.", "Skriv ett tal.")
     limit = book.data["values"]["max_abs_value"]
+    if isinstance(x, Decimal) and x.is_nan():
+        raise VPInputError(where, shown or "NaN", "är inget tal (NaN).", "Skriv ett tal eller lämna cellen tom.")
     try:
         exact = x if isinstance(x, (int, Fraction, Decimal)) else Decimal(repr(float(x)))
         if isinstance(exact, Decimal) and not exact.is_finite():
@@ -260,27 +262,33 @@ def _excel_error(text, where):
                            "Rätta formeln eller värdet som cellen hämtar.")
 
 
-def strip_qualifiers(text, book):
-    """The value and its qualifiers: trailing "(2023)" / footnote stars (any order, any number) and a
-    leading prefix word ("Medel"). One scan from the end: linear in the length of the text."""
-    core, qualifiers = text, []
-    while core:
-        end = len(core.rstrip())
-        core = core[:end]
-        if core.endswith("*"):
-            start = len(core.rstrip("*"))
-            qualifiers.insert(0, core[start:])
-            core = core[:start]
-            continue
-        if core.endswith(")"):
-            start = core.rfind("(", 0, len(core) - 1)
-            inner = core[start + 1:-1]
-            if start > 0 and ")" not in inner and core[:start].strip():
-                qualifiers.insert(0, core[start:])
-                core = core[:start]
-                continue
-        break
-    core = core.strip()
+MAX_QUALIFIERS = 4  # "71,9 (2023)", "100%**", "+1,4%*": a value has one or two; more is not a value
+
+
+def strip_qualifiers(text, book, where=""):
+    """The value and its qualifiers: trailing "(2023)" / footnote stars (any order) and a leading
+    prefix word ("Medel"). One scan from the end with an index, no copies: linear in the length."""
+    end, qualifiers = len(text), []
+    while end:
+        while end and text[end - 1] == " ":
+            end -= 1
+        if end and text[end - 1] == "*":
+            start = end
+            while start and text[start - 1] == "*":
+                start -= 1
+            qualifiers.append(text[start:end])
+        elif end and text[end - 1] == ")":
+            start = text.rfind("(", 0, end - 1)
+            if start <= 0 or text.find(")", start, end - 1) != -1 or not text[:start].strip():
+                break
+            qualifiers.append(text[start:end])
+        else:
+            break
+        if len(qualifiers) > MAX_QUALIFIERS:
+            raise VPInputError(where, text, "har för många tillägg inom parentes eller stjärnor.", VALUE_HINT)
+        end = start
+    core = text[:end].strip()
+    qualifiers.reverse()
     for prefix in book.data["values"]["prefix_words"]:
         if fold(core).startswith(fold(prefix) + " "):
             qualifiers.insert(0, prefix)
@@ -305,7 +313,7 @@ def _read_text(raw, where, book):
     if folded in known["all_words"]:
         return Value(ALL, number=1.0, text=text, typed=True)
 
-    core, qualifier = strip_qualifiers(text, book)
+    core, qualifier = strip_qualifiers(text, book, where)
     if _DOT_THOUSANDS.fullmatch(core):
         raise VPInputError(where, raw, "är tvetydigt: punkt kan vara tusentalsavgränsare eller decimaltecken.",
                            "Skriv tusental med mellanslag (1 000) och decimaler med komma (1,25).")

@@ -121,7 +121,7 @@ def test_one_bad_cell_in_a_column_shows_its_reason_and_the_rest_compute():
         (lambda: udfs.VP_SPLIT_STAFF(10, 1.5), "decimaler"),
         (lambda: udfs.VP_BUDGETSTATUS([[1], [2]], [[1], [2], [3]]), "olika storlek"),
         (lambda: udfs.VP_KFSTATUS(1, "N1", [["Id"], ["I01"]]), "tabell"),
-        (lambda: udfs.VP_GOALSTATUS([["N1", 1]], [["Id", "Nämndmål"], ["I01", "N1"]]), "tabell saknar kolumnen KF-mål"),
+        (lambda: udfs.VP_GOALSTATUS([["N1", 1]], [["Id", "Nämndmål"], ["I01", "N1"]]), "tabell: saknar kolumnen KF-mål"),
     ],
 )
 def test_bad_input_is_a_swedish_message_naming_the_argument(call, fragment):

@@ -31,7 +31,7 @@ from workbook.tables import budget_records, find_table, grid_rows, read_indicato
 
 ERROR_PREFIX = CELL_ERROR_PREFIX
 MAX_TEXT = 254  # Excel turns an array holding a longer string into #VALUE! (xlwings #456, #869)
-_MAX_CELLS = 1_000_000  # a range larger than this is refused, not read
+_MAX_CELLS = 200_000  # a range larger than this is refused, not read (a whole column is 1 048 576)
 
 
 def _book():
@@ -227,7 +227,7 @@ def _table_goals(tabell):
     if frozen is not None and frozen in _ASSESSED:
         _ASSESSED.move_to_end(frozen)
         return _ASSESSED[frozen]
-    _, rows = read_indicator_table("tabell", grid_rows(tabell), book.year, label="Argumentet tabell")
+    _, rows = read_indicator_table("tabell", grid_rows(tabell), book.year, label="tabell:")
     goals_by_group = rollup(grade_rows(rows, book), book)
     if frozen is not None:
         _ASSESSED[frozen] = goals_by_group
@@ -402,7 +402,7 @@ def VP_SAVINGBASE(tabell):
         raise VPInputError("tabell", None, "ska vara internbudgeten med rubrikraden (t.ex. Budgettabell).")
     book = _book()
     required, optional = L.BUDGET_COLUMNS
-    table = find_table("tabell", grid_rows(tabell), list(required), list(optional), label="Argumentet tabell")
+    table = find_table("tabell", grid_rows(tabell), list(required), list(optional), label="tabell:")
     lines, findings = budget.read_budget(budget_records(table), [L.PROPOSAL], L.ROW_KINDS,
                                          {"kind": L.ROW_KIND, "law": L.LAW}, book)
     total = budget.saving_base(lines, L.PROPOSAL)
