@@ -95,7 +95,7 @@ def read_colour(raw, where, book=None):
 
 
 def goal_status(grades, dominant_colour=None, book=None, where="poäng", dominant_where="dominant_färg",
-                engine=None, dominants=None, dominant_error=False, has_indicators=None, notes=""):
+                engine=None, dominants=None, dominant_error=False, has_indicators=None):
     """R3: the goal's rounded average and status from its indicators' grades.
 
     `dominant_colour` is the dominant indicator's colour (or what its cell shows); `dominants` how
@@ -131,8 +131,6 @@ def goal_status(grades, dominant_colour=None, book=None, where="poäng", dominan
         sentence += " Inget tak: den dominerande indikatorn har fel."
     if errors:
         sentence += f" {errors} indikator(er) med fel är inte medräknade."
-    if notes:
-        sentence += f" {notes}"
     return GoalResult(average if rule.then["status"] != book.data["goal"]["statuses"][-1] else None,
                       rule.then["status"], with_rule(sentence, rule.id), rule.id, len(assessed))
 

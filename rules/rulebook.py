@@ -277,7 +277,6 @@ def parameter_number(book, reference, rule_id):
 
 
 def _validate_rules(book):
-    name = book.path.name
     for decision, rules in book.rules.items():
         spec = DECISIONS[decision]
         for rule in rules:
@@ -324,7 +323,6 @@ def _validate_rules(book):
         if rules[-1].when:
             _fail(book, f"beslutet {decision} slutar med regeln {rules[-1].id}, som har ett villkor; "
                         "den sista regeln ska gälla allt som återstår (utan 'when').")
-    del name
 
 
 def _check_literal(book, kind, fact, value, fail):

@@ -525,10 +525,6 @@ class Target:
     text: str
     value: Value | None = None
 
-    @property
-    def needs_baseline(self):
-        return self.kind not in (SAKNAS, TOLERANS, SAMTLIGA, JA) and self.value is None
-
 
 def target_kinds(book):
     """Every kind of riktvärde the rules may name."""

@@ -117,8 +117,6 @@ LEVEL_KF, LEVEL_GOAL, LEVEL_INDICATOR = "KF-mål", "Nämndmål", "Indikator"
 UNKNOWN_GOAL = "Okänt nämndmål"
 
 # --- the builder -----------------------------------------------------------------------------------------
-TITLE_ROW = 1        # sheet title
-INSTRUCTION_ROW = 2  # what people type, what computes
 HEADER_ROW = 4       # the builder's header row (a refresh still searches HEADER_SEARCH_ROWS)
 FIRST_DATA_ROW = 5
 
