@@ -473,9 +473,26 @@ def read_label(raw, where, allowed, column):
     raise VPInputError(where, text or None, f"är inget giltigt värde i {column}.", f"Skriv {shown}.")
 
 
+_KEYS = {}  # a workbook repeats a few keys (N1, 1, Kontoret) many times
+
+
 def key(x):
     """A key cell (Id, KF-mål, Nämndmål) as keys are compared: trimmed text without case, an integral
     number as its digits (1, 1.0, "1" and "1,0" are the same KF goal); empty is ""."""
+    kind = type(x)
+    if kind is str or kind is int:
+        found = _KEYS.get((kind, x))
+        if found is None:
+            found = _key(x)
+            if len(_KEYS) >= _CACHE_ENTRIES:
+                _KEYS.clear()
+            if kind is int or len(x) <= _CACHE_TEXT_LENGTH:
+                _KEYS[(kind, x)] = found
+        return found
+    return _key(x)
+
+
+def _key(x):
     if x is None:
         return ""
     if isinstance(x, float):
@@ -598,6 +615,7 @@ def _read_target(raw, where, book):
 
 
 def clear_caches():
+    _KEYS.clear()
     _PARSED.clear()
     _WORDS.clear()
     _TARGETS.clear()
