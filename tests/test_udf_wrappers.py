@@ -51,7 +51,8 @@ def function_body(vba: str, name: str) -> str:
 
 def test_expected_declarations_cover_the_catalogue():
     assert list(EXPECTED) == [f.__name__ for f in udfs.CATALOGUE]
-    assert EXPECTED["VP_GOALSTATUS"] == ["poang", "Optional dominant_farg"]
+    assert EXPECTED["VP_GOALSTATUS"] == ["mal", "Optional tabell"]
+    assert EXPECTED["VP_KFSTATUS"] == ["kf", "namndmal", "tabell", "Optional manuell", "Optional motivering"]
     assert EXPECTED["VP_SPLIT_LSS_SOL"] == ["belopp", "Optional hs_del", "Optional decimaler"]
     assert EXPECTED["VP_VOLUMEADJ"] == ["budgeterad_volym", "ny_volym", "standardkostnad"]
 
@@ -117,7 +118,7 @@ def test_stubbing_leaves_modules_and_decorators_as_they_were():
             assert name not in sys.modules, name
         for func in udfs.CATALOGUE:
             assert not hasattr(func, "__xlfunc__"), func.__name__
-        assert udfs.VP_SPLIT_STAFF(10, 1) == [6.0, 4.0]
+        assert udfs.VP_SPLIT_STAFF(10, 1) == [[6.0, 4.0]]
 
 
 def test_stubbing_is_undone_when_the_udf_module_fails(tmp_path, monkeypatch):

@@ -27,14 +27,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from rules.batch import UnsavedFormula
 from rules.errors import VPError
 
 from . import layout as L
 from .package import FileRefused, Package, _os_reason, quoted
 from .patch import (KEEP, PartError, Sheet, add_sheet_parts, drop_calc_chain, new_sheet_xml, recalculate_on_open,
                     refers_to, write_package)
-from .refresh import find_table
+from .tables import UnsavedFormula, find_table
 
 __all__ = ["BACKUPS_KEPT", "FileRefused", "XlsxBook", "check_not_open", "check_xlsx", "workbook_lock"]
 

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rules import batch as b
 from rules.errors import VPError
 from workbook import layout as L
-from workbook.refresh import find_table
+from workbook.tables import cell_value, find_table
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -99,7 +98,7 @@ def _read_value(value):
 
 def _write_value(value):
     """A value for Excel: pandas' empties as None, numpy scalars as Python, formula-like text kept text."""
-    value = b.cell_value(value)
+    value = cell_value(value)
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, str):
