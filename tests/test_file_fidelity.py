@@ -163,9 +163,14 @@ def rich_workbook(path):
         f'Type="{R}/customXmlProps" Target="itemProps1.xml"/></Relationships>').encode()
 
     workbook = members["xl/workbook.xml"].decode()
-    workbook = workbook.replace("<definedNames />", (
-        '<definedNames><definedName name="Utfallen">Indikatorer!$K$5:$K$28</definedName>'
-        '<definedName name="_xlnm.Print_Area" localSheetId="0">Översikt!$A$1:$H$60</definedName></definedNames>'))
+    names = ('<definedName name="Utfallen">Indikatorer!$K$5:$K$28</definedName>'
+             '<definedName name="_xlnm.Print_Area" localSheetId="0">Översikt!$A$1:$H$60</definedName>')
+    if "<definedNames />" in workbook:
+        workbook = workbook.replace("<definedNames />", f"<definedNames>{names}</definedNames>")
+    elif "</definedNames>" in workbook:
+        workbook = insert_before(workbook, "</definedNames>", names)
+    else:
+        workbook = insert_before(workbook, "<calcPr", f"<definedNames>{names}</definedNames>")
     workbook = re.sub(r'(<sheet name="Regelbok" sheetId="\d+" )state="visible"', r'\1state="hidden"', workbook)
     assert 'state="hidden"' in workbook and "Utfallen" in workbook
     replace["xl/workbook.xml"] = workbook.encode()
