@@ -94,7 +94,7 @@ def mutations(count, folder, rng):
             code, line = run_in_process([command, str(path)])
             key = (command, code)
             outcomes[key] = outcomes.get(key, 0) + 1
-            if code == "traceback" or (code == 2 and (not line or path.read_bytes() != before)):
+            if code == "traceback" or "oväntat fel" in line or (code == 2 and (not line or path.read_bytes() != before)):
                 bad.append((kind, command, code, line))
             if code == 0 and command == "refresh":
                 overview = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")

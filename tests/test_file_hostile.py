@@ -38,12 +38,13 @@ def malformed_output(path):
     return with_sheet(path, lambda xml: xml.replace(b"</sheetData>", b"<row></sheetData>"), sheet=L.OVERVIEW)
 
 
-def bad_member(path):
-    """The Indikatorer member's compressed bytes damaged (a zlib error or a CRC mismatch on unpacking)."""
+def bad_member(path, part=None):
+    """A member's compressed bytes damaged (a zlib error or a CRC mismatch on unpacking); by default
+    the Indikatorer sheet's."""
     shutil.copy(EXAMPLE, path)
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(EXAMPLE) as z:
-        info = z.getinfo(indicators_part())
+        info = z.getinfo(part or indicators_part())
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     for offset in range(start + 20, start + info.compress_size - 20, 97):
         data[offset] ^= 0x5A
@@ -202,3 +203,14 @@ def test_a_missing_output_sheet_is_created(tmp_path):
     assert wb[L.LOG][f"C{L.HEADER_ROW + 1}"].value.startswith("Uppdatering")
     assert main(["refresh", str(path)]) == 0  # and the next refresh finds them
     assert len([r for r in openpyxl.load_workbook(path)[L.LOG].iter_rows(min_row=5, values_only=True) if r[0]]) == 2
+
+
+def test_a_damaged_part_that_is_only_copied_stops_the_save(tmp_path, capsys):
+    """The refresh does not read the comments' drawing, but it would copy it: damaged, nothing is saved."""
+    path = bad_member(tmp_path / "VP2025.xlsx", "xl/drawings/commentsDrawing1.vml")
+    before = path.read_bytes()
+    assert main(["refresh", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "delen xl/drawings/commentsDrawing1.vml i paketet är skadad och går inte att packa upp" in err
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]

@@ -17,6 +17,7 @@ import io
 import math
 import re
 import zipfile
+import zlib
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -832,12 +833,17 @@ def write_package(package, out, replaced, removed=(), added=()):
                 target.writestr(new, replaced_lower[key])
                 continue
             new.file_size = info.file_size
-            with package.zip.open(info) as source, target.open(new, "w", force_zip64=info.file_size > 2**31) as sink:
-                while True:
-                    chunk = source.read(1 << 20)
-                    if not chunk:
-                        break
-                    sink.write(chunk)
+            try:
+                with package.zip.open(info) as source, \
+                        target.open(new, "w", force_zip64=info.file_size > 2**31) as sink:
+                    while True:
+                        chunk = source.read(1 << 20)
+                        if not chunk:
+                            break
+                        sink.write(chunk)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+                package.refuse(f"delen {quoted(info.filename)} i paketet är skadad och går inte att packa upp; "
+                               "ingenting sparades.")
         for name, data in added:
             new = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             new.compress_type = zipfile.ZIP_DEFLATED
