@@ -21,7 +21,7 @@ from rules.errors import VPError
 
 from .package import FileRefused, Package, quoted
 from .patch import PartError, Sheet, drop_calc_chain, parse_range, write_package
-from .xlsx import _try_lock
+from .xlsx import _try_lock, check_not_open
 
 _CELL = re.compile(r"[A-Z]+\d+(:[A-Z]+\d+)?")
 
@@ -32,6 +32,8 @@ def export_values(source, out, progress=None):
     source, out = Path(source), Path(out)
     if source.resolve() == out.resolve():
         raise VPError("Kopian måste ha ett annat namn än originalet.")
+    if out.exists():
+        check_not_open(out)  # a copy open in Excel is not overwritten
     package = Package(source)  # refuses a missing, foreign, damaged or hostile file with a clear message
     _refuse_dtds(package)
     for name, part, _ in package.sheets:  # every sheet read once by the safe reader: a damaged one is named
