@@ -350,3 +350,18 @@ def test_excel_recalculates_on_open_only_when_a_formula_reads_an_output_sheet(tm
     else:
         assert after == workbook
     assert parts(path)[budget] == sheet
+
+
+def test_an_output_sheet_written_with_a_namespace_prefix_is_patched_in_its_own_prefix(tmp_path):
+    """Some programs write <x:worksheet xmlns:x="…">: new cells must use the same prefix."""
+    part = sheet_part(EXAMPLE, L.OVERVIEW)
+    xml = parts(EXAMPLE)[part].decode()
+    main_ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    assert main_ns in xml
+    xml = re.sub(r"<(/?)([A-Za-z]\w*)([\s>/])", r"<\1x:\2\3", xml).replace(main_ns, main_ns.replace("xmlns=", "xmlns:x="))
+    path = rezip(EXAMPLE, tmp_path / "VP2025.xlsx", {part: xml.encode()})
+    assert main(["refresh", str(path)]) == 0
+    written = parts(path)[part]
+    assert b"<c " not in written and b"<x:c " in written
+    rows = [r for r in openpyxl.load_workbook(path)[L.OVERVIEW].iter_rows(min_row=5, values_only=True) if r[0]]
+    assert [r[0] for r in rows].count("Indikator") == 24
