@@ -203,6 +203,57 @@ def test_conf_sheet_has_the_keys(built):
     assert refs == [f"A{i}" for i in range(1, len(conf) + 1)]
 
 
+XLWINGS_KEYS = {  # the keys of issue 10, with the value each must have on the add-in's sheet
+    "ADD_WORKBOOK_TO_PYTHONPATH": "false",
+    "ONEDRIVE_CONSUMER_WIN": "",
+    "ONEDRIVE_COMMERCIAL_WIN": "",
+    "SHAREPOINT_WIN": "",
+    "LICENSE_KEY": "",
+}
+
+
+def test_conf_sheet_sets_the_onedrive_and_licence_keys(built):
+    data = built.read_bytes()
+    conf = {key.upper(): value for key, value in build_addin.read_conf(data).items()}  # xlwings: UCase
+    assert {key: conf.get(key, "<missing>") for key in XLWINGS_KEYS} == XLWINGS_KEYS
+    # "false" is text, not an Excel boolean (shown as FALSKT in Swedish Excel)
+    sheet = ET.fromstring(zip_part(data, build_addin.CONF_SHEET_PART))
+    ns = {"m": build_addin.SHEET_NS}
+    rows = {r.find("m:c", ns).get("r"): r for r in sheet.iter(f"{{{build_addin.SHEET_NS}}}row")}
+    keys = list(build_addin.read_conf(data))
+    row = rows[f"A{keys.index('ADD_WORKBOOK_TO_PYTHONPATH') + 1}"]
+    assert row.findall("m:c", ns)[1].get("t") == "s"
+
+
+def test_every_key_xlwings_reads_for_a_udf_call_is_on_the_sheet(built, template):
+    """A key missing from the sheet costs two file look-ups per UDF call (GetConfig falls
+    through to the directory and user .conf files); only the legacy INTERPRETER, read when
+    Interpreter_Win is empty, may be missing (vp addin install fills Interpreter_Win)."""
+    source = olevba_modules(template)["xlwings"]
+    body = re.search(r"^Function XLPyCommand\(\).*?^End Function", source, re.M | re.S).group(0)
+    read = set(re.findall(r'GetConfig\("([^"]+)"', body))
+    assert {"ADD_WORKBOOK_TO_PYTHONPATH", "LICENSE_KEY", "SHAREPOINT_WIN"} <= read
+    on_sheet = {key.upper() for key in build_addin.read_conf(built.read_bytes())}
+    assert read - on_sheet == {"INTERPRETER"}
+
+
+def test_add_workbook_false_keeps_a_sharepoint_workbook_out_of_sys_path(monkeypatch):
+    """What xlwings' Python side does with the string the VBA builds (AddExcelDir;Active;This;
+    OneDrive x2;SharePoint;PYTHONPATH): with "false" no workbook URL is mapped to a folder."""
+    from xlwings import utils
+
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = list(sys.path)
+    url = "https://kommun.sharepoint.com/sites/Omsorg/Delade dokument/VP2025.xlsx"
+    conf = build_addin.load_conf()
+    args = ";".join([conf["ADD_WORKBOOK_TO_PYTHONPATH"], url, r"C:\x\vp.xlam", "", "", "", r"C:\VP\vp"])
+    utils.prepare_sys_path(args)
+    added = sys.path[: len(sys.path) - len(before)]
+    assert sys.path[len(added):] == before
+    assert len(added) == 1 and added[0].lower().endswith("vp")
+    assert not any("sharepoint" in p.lower() for p in sys.path)
+
+
 def test_conf_sheet_name_matches_project_name_in_xlwings_module(built):
     source = olevba_modules(built.read_bytes())["xlwings"]
     project_name = re.search(r'PROJECT_NAME As String = "([^"]+)"', source).group(1)
