@@ -346,7 +346,7 @@ def test_refuses_without_dest_dir_off_windows(func):
         func(log=lambda _: None)
 
 
-def test_windows_install_uses_xlstart_and_installs_xlwings_addin(tmp_path, monkeypatch):
+def test_windows_install_uses_xlstart_and_installs_xlwings_addin_only_when_asked(tmp_path, monkeypatch):
     monkeypatch.setattr(install, "_is_windows", lambda: True)
     monkeypatch.setenv("APPDATA", str(tmp_path))
     xlstart = tmp_path / "Microsoft" / "Excel" / "XLSTART"
@@ -360,9 +360,74 @@ def test_windows_install_uses_xlstart_and_installs_xlwings_addin(tmp_path, monke
     monkeypatch.setattr(install.subprocess, "run", fake_run)
     target = install.install(log=lambda _: None)
     assert target == xlstart / "vp.xlam"
-    assert calls == [[sys.executable, "-m", "xlwings.cli", "addin", "install"]]
+    assert calls == []  # no hidden Excel, no second ribbon tab by default
+    assert sorted(p.name for p in xlstart.iterdir()) == ["vp.xlam"]
 
-    install.install(log=lambda _: None)  # xlwings add-in present now: not installed again
+    install.install(with_xlwings_tab=True, log=lambda _: None)
+    assert calls == [[sys.executable, "-m", "xlwings.cli", "addin", "install"]]
+    install.install(with_xlwings_tab=True, log=lambda _: None)  # present now: not installed again
     assert len(calls) == 1
     assert install.remove(log=lambda _: None) is True
     assert (xlstart / "xlwings.xlam").exists()
+
+
+def test_install_writes_nothing_but_vp_xlam_into_xlstart(tmp_path, monkeypatch):
+    """Excel opens every file in XLSTART: the temporary file must be elsewhere, and nothing
+    else in the folder may change."""
+    xlstart = tmp_path / "Excel" / "XLSTART"
+    xlstart.mkdir(parents=True)
+    (xlstart / "PERSONAL.XLSB").write_bytes(b"personal")
+    (xlstart / "vp.xlam").write_bytes(b"an older vp.xlam")
+    before = {p.name: p.read_bytes() for p in xlstart.iterdir()}
+
+    created_in, real_open, real_replace = [], install.os.open, install.os.replace
+
+    def spy_open(path, *args, **kwargs):
+        created_in.append(Path(path).parent)
+        return real_open(path, *args, **kwargs)
+
+    def spy_replace(src, dst):
+        created_in.append(Path(src).parent)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(install.os, "open", spy_open)  # what tempfile.mkstemp creates files with
+    monkeypatch.setattr(install.os, "replace", spy_replace)
+    target = install.install(xlstart, log=lambda _: None)
+
+    after = {p.name: p.read_bytes() for p in xlstart.iterdir()}
+    assert set(after) == set(before)
+    assert {name for name in after if after[name] != before[name]} == {"vp.xlam"}
+    assert build_addin.read_conf(target.read_bytes())["Interpreter_Win"] == sys.executable
+    assert created_in and all(folder.resolve() != xlstart.resolve() for folder in created_in)
+    assert sorted(p.name for p in xlstart.parent.iterdir()) == ["XLSTART"]  # no temp file left
+
+
+@pytest.mark.parametrize(
+    "interpreter",
+    [r"C:\Users\Łukasz\VP\.venv\Scripts\python.exe", "C:\\Users\\\u5f20\u4f1f\\VP\\.venv\\Scripts\\python.exe"],
+)
+def test_install_refuses_an_interpreter_path_outside_the_ansi_code_page(tmp_path, monkeypatch, interpreter):
+    monkeypatch.setattr(install.sys, "executable", interpreter)
+    with pytest.raises(install.AddinInstallError) as info:
+        install.install(tmp_path / "XLSTART", log=lambda _: None)
+    message = str(info.value)
+    assert "Python-tolkens sökväg" in message and "teckentabell cp1252" in message
+    assert f"U+{ord(interpreter[9]):04X}" in message  # the first offending character, by code point
+    assert not (tmp_path / "XLSTART" / "vp.xlam").exists()
+
+
+def test_install_accepts_swedish_letters_in_the_interpreter_path(tmp_path, monkeypatch):
+    interpreter = r"C:\Users\Åsa Öberg-Ängström\VP – kopia\.venv\Scripts\python.exe"
+    monkeypatch.setattr(install.sys, "executable", interpreter)
+    target = install.install(tmp_path / "XLSTART", log=lambda _: None)
+    assert build_addin.read_conf(target.read_bytes())["Interpreter_Win"] == interpreter
+
+
+@pytest.mark.skipif(sys.platform.startswith("win"), reason="the refusal is for non-Windows systems")
+def test_vp_addin_install_off_windows_says_so_in_swedish_without_traceback(capsys):
+    from workbook.cli import main
+
+    assert main(["addin", "install"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Fel: Excel-tillägget VP kan bara installeras på Windows")
+    assert "--dest" in err and "Traceback" not in err
