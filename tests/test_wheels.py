@@ -10,6 +10,8 @@ to PyPI; about a minute, two with an empty zig cache): the script rebuilds both 
 PyPI sdist and they must be byte-identical to the committed ones.
 Only with VP_NETWORK_TESTS=1 (downloads about 60 MB from PyPI): every dependency of the project
 resolves from wheels for win_amd64 / CPython 3.12 (wheels/resolve_windows.py).
+Only with VP_WINE_TESTS=1 (Debian's wine64 and ziglang): the .pyd loads under wine and its module
+init runs, against a stand-in python3.dll (wheels/wine_load_check.py).
 """
 
 from __future__ import annotations
@@ -220,3 +222,12 @@ def test_every_dependency_resolves_from_wheels_for_windows(tmp_path):
     assert {"durable-rules", "xlwings", "pywin32", "pandas", "openpyxl", "formulas"} <= names
     assert all(w.name.endswith(("-win_amd64.whl", "-none-any.whl", "-abi3-win_amd64.whl")) for w in wheels)
     assert (tmp_path / "dl" / WINDOWS_WHEEL.name).read_bytes() == WINDOWS_WHEEL.read_bytes()
+
+
+@pytest.mark.skipif(os.environ.get("VP_WINE_TESTS") != "1", reason="set VP_WINE_TESTS=1 (needs wine64, ziglang)")
+def test_pyd_loads_and_initialises_under_wine():
+    """LoadLibrary + PyInit under wine with a stand-in python3.dll (no Windows CPython is
+    obtainable here, so this is no import by Python; see wheels/wine_load_check.py)."""
+    pytest.importorskip("ziglang")
+    wine = load_script("wine_load_check")
+    assert wine.check(WINDOWS_WHEEL) == "module=durable_rules_engine api=3 added=1 init=ok"
