@@ -402,6 +402,16 @@ def test_install_writes_nothing_but_vp_xlam_into_xlstart(tmp_path, monkeypatch):
     assert sorted(p.name for p in xlstart.parent.iterdir()) == ["XLSTART"]  # no temp file left
 
 
+def test_install_into_a_relative_folder_keeps_the_temp_file_out_of_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    seen = []
+    real_replace = install.os.replace
+    monkeypatch.setattr(install.os, "replace", lambda src, dst: (seen.append(Path(src)), real_replace(src, dst)))
+    install.install("XLSTART", log=lambda _: None)
+    assert [p.name for p in (tmp_path / "XLSTART").iterdir()] == ["vp.xlam"]
+    assert seen and seen[0].parent.resolve() == tmp_path.resolve()
+
+
 @pytest.mark.parametrize(
     "interpreter",
     [r"C:\Users\Łukasz\VP\.venv\Scripts\python.exe", "C:\\Users\\\u5f20\u4f1f\\VP\\.venv\\Scripts\\python.exe"],

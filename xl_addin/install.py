@@ -157,6 +157,7 @@ def _ensure_xlwings_addin(xlstart: Path, log: Log) -> None:
 
 def _write_outside(target: Path, data: bytes) -> None:
     """Write ``target`` via a temporary file in the folder above it, then one rename."""
+    target = target.absolute()  # so that "the folder above" exists for a relative --dest too
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f"{ADDIN_NAME}.", suffix=".tmp", dir=target.parent.parent)
     tmp = Path(tmp_name)
