@@ -32,9 +32,10 @@ The C objects and the link carry no timestamps, paths or debug info (``-g0``, ``
 ``-Brepro``, relative source paths). The build directory is ``build/durable-rules``
 (ignored by git); the wheels go to ``wheels/`` (``--out``).
 
-Needs: Linux x86_64, ``pip install ziglang==ZIG_VERSION`` in the running interpreter, network access
-to PyPI for the sdist (or ``--sdist``). Nothing here is used at run or test time except by the
-optional rebuild test (tests/test_wheels.py, VP_REBUILD_WHEELS=1).
+Needs: Linux x86_64, Python 3.11 with its headers (HEADERS_VERSION), ``pip install
+ziglang==ZIG_VERSION`` in that interpreter, network access to PyPI for the sdist (or ``--sdist``).
+Nothing here runs when the project is used; tests/test_wheels.py checks the committed wheels and
+rebuilds them only with VP_REBUILD_WHEELS=1.
 """
 
 from __future__ import annotations
@@ -150,9 +151,12 @@ def fetch_sdist(dest: Path, given: Path | None = None) -> Path:
         path = dest / SDIST
         if not path.is_file():
             log(f"pip download {NAME}=={VERSION} (sdist) ...")
+            # --require-hashes: pip checks the hash before it runs anything from the sdist (metadata)
+            requirements = dest / "sdist-requirements.txt"
+            requirements.write_text(f"{NAME}=={VERSION} --hash=sha256:{SDIST_SHA256}\n")
             subprocess.run(
                 [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                 f"{NAME}=={VERSION}", "--dest", str(dest)],
+                 "--require-hashes", "-r", str(requirements), "--dest", str(dest)],
                 check=True,
             )
     else:
