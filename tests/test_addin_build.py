@@ -331,6 +331,7 @@ def test_install_and_remove_in_a_folder(tmp_path):
     assert Path(conf["PYTHONPATH"]) == Path(install.__file__).resolve().parent.parent
     assert conf["UDF Modules"] == "xl_addin.udfs"
     assert any("Installerade" in m for m in messages)
+    assert f"Python som tillägget startar: {sys.executable}" in messages  # the path IT may need (ASR)
     assert not any(p.name.endswith(".tmp") for p in target.parent.iterdir())
 
     assert install.remove(tmp_path / "XLSTART", log=messages.append) is True

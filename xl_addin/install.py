@@ -188,6 +188,7 @@ def install(dest_dir=None, *, with_xlwings_tab: bool = False, log: Log = print) 
     except OSError as exc:
         raise AddinInstallError(f"Kunde inte installera {ADDIN_NAME} i {target_dir}: {exc}") from None
     log(f"Installerade Excel-tillägget VP: {target}")
+    log(f"Python som tillägget startar: {conf['Interpreter_Win']}")
     if with_xlwings_tab:
         if is_xlstart:
             _ensure_xlwings_addin(target_dir, log)
