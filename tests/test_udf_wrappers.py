@@ -91,7 +91,10 @@ def test_descriptions_are_the_docstrings_in_windows_1252(generated):
         assert 0 < len(text) <= 255
         text.encode("cp1252")
         assert '"' not in text and "\u2212" not in text
-        assert text == " ".join(func.__doc__.split()).replace("\u2212", "-").replace('"', "\u201d")[:255]
+        expected = " ".join(func.__doc__.split())
+        for char, ascii_form in (("\u2212", "-"), ("\u2265", ">="), ("\u2264", "<="), ("\u2192", "->"), ('"', "\u201d")):
+            expected = expected.replace(char, ascii_form)
+        assert text == expected[:255]
     assert vba_wrappers.description(infos["VP_SAVING"]).startswith("Besparingskravet: -3 %")
 
 

@@ -69,7 +69,9 @@ _PREIMPORT = ("asyncio", "concurrent.futures", "tempfile", "xlwings", UDF_MODULE
 _WINDOWS_DECORATORS = {"func": "xlfunc", "arg": "xlarg", "ret": "xlret", "sub": "xlsub", "script": "xlsub"}
 _MISSING = object()
 
-_TRANSLATE = {"\u2212": "-", '"': "\u201d"}  # minus sign; straight quote -> Swedish closing quote
+# Characters a docstring may have that Windows-1252 (the VBA project's code page) lacks, and the
+# straight quote (-> Swedish closing quote, so that no VBA string needs escaping).
+_TRANSLATE = {"\u2212": "-", "\u2265": ">=", "\u2264": "<=", "\u2192": "->", '"': "\u201d"}
 
 CATEGORY = "VP"  # the Insert Function category of the VP functions (MacroOptions Category:=)
 REGISTER_SUB = "VPRegisterFunctions"
