@@ -66,10 +66,14 @@ def cmd_new(args):
 def cmd_addin(args):
     from xl_addin import install
 
-    if args.action == "install":
-        install.install(args.dest)
-    else:
-        install.remove(args.dest)
+    try:
+        if args.action == "install":
+            install.install(args.dest, with_xlwings_tab=args.with_xlwings_tab)
+        else:
+            install.remove(args.dest)
+    except install.AddinInstallError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -95,6 +99,8 @@ def main(argv=None):
     p = sub.add_parser("addin", help="installera eller ta bort Excel-tillägget")
     p.add_argument("action", choices=["install", "remove"])
     p.add_argument("--dest", help="mapp att installera i (standard: Excels XLSTART)")
+    p.add_argument("--with-xlwings-tab", action="store_true",
+                   help="installera även xlwings eget tillägg (en extra flik; behövs inte för VP)")
     p.set_defaults(run=cmd_addin)
     args = parser.parse_args(argv)
     try:
