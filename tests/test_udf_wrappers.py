@@ -236,7 +236,8 @@ def test_onload_registers_every_catalogue_function_with_its_argument_count(built
         assert call["category"] == "VP", name
         assert 0 < len(call["description"]) <= 255, name
         assert all(0 < len(text) <= 255 for text in call["arguments"]), name
-    assert calls["VP_GOALSTATUS"]["arguments"][1].startswith("Den dominerande indikatorns färg")
+    assert calls["VP_GOALSTATUS"]["arguments"][1].startswith("Indikatortabellen med rubriker")
+    assert calls["VP_KFSTATUS"]["arguments"][3].startswith("Manuell status")
     # the qualified macro name, as xlwings' own Import Functions gives it for an add-in
     assert re.search(r"""^\s*p = "'" & ThisWorkbook\.Name & "'!"\s*$""", module, re.M)
 
