@@ -45,6 +45,12 @@ def cmd_check(args):
     return 1 if result.findings else 0
 
 
+def cmd_report(args):
+    from .report import run_report_command
+
+    return run_report_command(args, _progress)
+
+
 def cmd_export(args):
     from .export import export_values
 
@@ -85,6 +91,11 @@ def main(argv=None):
     p = sub.add_parser("check", help="lista fynd utan att skriva något (slutstatus 1 om fynd)")
     p.add_argument("file")
     p.set_defaults(run=cmd_check)
+    p = sub.add_parser("report", help="skriv nämndens uppföljningsrapport (Word) för perioden; ändrar inte arbetsboken")
+    p.add_argument("file")
+    p.add_argument("--period", help="perioden (standard: den i Översikt; krävs om cellen är tom)")
+    p.add_argument("--out", help="rapportfilen (.docx; standard: bredvid arbetsboken)")
+    p.set_defaults(run=cmd_report)
     p = sub.add_parser("export", help="skriv en kopia med bara värden")
     p.add_argument("file")
     p.add_argument("--out", required=True)
