@@ -245,3 +245,24 @@ def test_the_refresh_of_the_second_period_reports_the_trends_worked_out_by_hand(
     assert str(result.follow.period) == "Delår 2 2025" and str(result.follow.previous) == "Delår 1 2025"
     shown = {ident.upper(): trend.shown for ident, trend in result.follow.trends.items()}
     assert shown == TRENDS_DELAR_2
+
+
+def test_an_older_workbook_without_the_period_cell_gets_it_from_the_flag(tmp_path, capsys):
+    path = copy(EXAMPLE, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.OVERVIEW]
+    ws[f"A{L.PERIOD_ROW}"], ws[f"B{L.PERIOD_ROW}"] = None, None  # as the builder made it before periods
+    wb.save(path)
+    assert main(["refresh", str(path)]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"Fel: bladet {L.OVERVIEW} saknar cellen {L.PERIOD_LABEL}: ange perioden")
+    assert main(["refresh", str(path), "--period", "Delår 1 2025"]) == 0
+    assert period_cell(path) == (L.PERIOD_LABEL, "Delår 1 2025")
+    # where the label would go is taken: nothing is overwritten, the message says what to do
+    wb = openpyxl.load_workbook(path)
+    wb[L.OVERVIEW][f"A{L.PERIOD_ROW}"] = "anteckning"
+    wb.save(path)
+    before = path.read_bytes()
+    assert main(["refresh", str(path), "--period", "Delår 2 2025"]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"Fel: {L.OVERVIEW}!A{L.PERIOD_ROW} används redan") and path.read_bytes() == before
