@@ -266,3 +266,32 @@ def test_an_older_workbook_without_the_period_cell_gets_it_from_the_flag(tmp_pat
     assert main(["refresh", str(path), "--period", "Delår 2 2025"]) == 2
     line = one_error_line(capsys.readouterr().err)
     assert line.startswith(f"Fel: {L.OVERVIEW}!A{L.PERIOD_ROW} används redan") and path.read_bytes() == before
+
+
+def test_the_uppdatera_button_keeps_the_earlier_period_in_live_excel_too():
+    """The same routine through the xlwings adapter (xlwings' remote engine): Delår 1, then a person
+    types Delår 2 in the period cell and changes I03; Delår 1's rows are written back unchanged."""
+    import xlwings as xw
+    from openpyxl.utils import range_boundaries
+
+    from tests.remote import applied, payload_after, remote_book, table_below_header
+    from xl_addin import ribbon
+
+    first = remote_book()
+    assert "Uppdateringen är klar för Delår 1 2025" in ribbon.run("uppdatera", book=first)
+    before = table_below_header(applied(first)[L.HISTORY])
+    assert len(before) == ROWS_PER_PERIOD
+    data = payload_after(first)
+    sheets = {s["name"]: s for s in data["sheets"]}
+    sheets[L.OVERVIEW]["values"][L.PERIOD_ROW - 1][1] = "Delår 2 2025"
+    table = XlsxBook(EXAMPLE).read_table(L.INDICATORS, [L.ID, L.OUTCOME])
+    column, row = range_boundaries(table.place(list(table.frame[L.ID]).index("I03"), L.OUTCOME).cell)[:2]
+    sheets[L.INDICATORS]["values"][row - 1][column - 1] = "60%"
+    second = xw.Book(json=data)
+    assert "Uppdateringen är klar för Delår 2 2025" in ribbon.run("uppdatera", book=second)
+    after = table_below_header(applied(second)[L.HISTORY])
+    assert after[:ROWS_PER_PERIOD] == before and len(after) == 2 * ROWS_PER_PERIOD
+    assert [r[8] for r in after if r[1] == L.LEVEL_INDICATOR and r[4] == "I03"] == ["65%", "60%"]
+    # the period cell is never written by the button (a person typed it)
+    assert all(not (a["start_row"] < L.HEADER_ROW and a["func"] == "setValues") for a in second.json()["actions"]
+               if a["func"] != "alert")
