@@ -31,6 +31,7 @@ EXPECTED_LABELS = {
     "forklara": "Förklara",
     "rakna_om": "Räkna om VP-formler",
     "regelbok": "Regelbok",
+    "rapport": "Rapport",
 }
 
 

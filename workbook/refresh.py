@@ -81,7 +81,8 @@ def read_tables(source, book):
         required, optional = columns
         return source.read_table(sheet, list(required), list(optional))
 
-    tables = {"indicators": read(L.INDICATORS, L.indicator_columns(book.year)), "kf": read(L.KF_GOALS, L.KF_COLUMNS),
+    kf_columns = (L.KF_COLUMNS[0], {**L.KF_COLUMNS[1], L.KF_TEXT: "text"})  # the text is shown, not assessed
+    tables = {"indicators": read(L.INDICATORS, L.indicator_columns(book.year)), "kf": read(L.KF_GOALS, kf_columns),
               "budget": read(L.BUDGET, L.BUDGET_COLUMNS)}
     if L.GOALS in names:
         tables["goals"] = read(L.GOALS, L.GOAL_COLUMNS)
