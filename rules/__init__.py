@@ -1,4 +1,4 @@
-"""The VP 2025 rules: reading values (R1), grading (R2), goals (R3, R4), budget (R5–R11)."""
+"""The VP 2025 rules: reading values (R1), grading (R2), goals (R3, R4), budget (R5–R11), trends (R12)."""
 
 
 def clear_caches():

@@ -116,4 +116,17 @@ DECISIONS = {
         outcomes={"differs": _bool},
         placeholders=frozenset({"summa", "angiven", "beraknad", "skillnad_tecken"}),
     ),
+    "trend": Decision(
+        facts={
+            "riktvarde": Fact(WORD, domain=_target_kinds),
+            "har_utfall": Fact(FLAG), "har_foregaende": Fact(FLAG), "jamforbar": Fact(FLAG),
+            "utfall": Fact(NUMBER, MICRO), "foregaende": Fact(NUMBER, MICRO),
+            "foljsamhet": Fact(NUMBER, "budget.round_decimals"),
+            "foregaende_foljsamhet": Fact(NUMBER, "budget.round_decimals"),
+        },
+        outcomes={"trend": _one_of("trend.verdicts", "trenden")},
+        placeholders=frozenset({"utfall", "foregaende", "riktvarde", "period", "foregaende_period", "tidigare",
+                                "orsak", "foljsamhet", "foregaende_foljsamhet"}),
+        partition="riktvarde",
+    ),
 }

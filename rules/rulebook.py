@@ -142,6 +142,7 @@ def _validate(book):
     number = (int, float)
     _need(book, "plan.year", int)
     _need(book, "plan.name", str)
+    _need(book, "plan.board", str)
     for key in ("no_value_words", "all_words", "yes_words", "no_words", "prefix_words"):
         if not all(isinstance(w, str) and w.strip() for w in _need(book, f"values.{key}", list)):
             _fail(book, f"'values.{key}' ska vara en lista med ord.")
@@ -204,6 +205,17 @@ def _validate(book):
         _fail(book, "'price.months_in_year' ska vara större än 0.")
     if _need(book, "reconciliation.tolerance", number) < 0:
         _fail(book, "'reconciliation.tolerance' får inte vara negativ.")
+    periods = _need(book, "followup.periods", list)
+    if not periods or not all(isinstance(p, str) and p.strip() for p in periods):
+        _fail(book, "'followup.periods' ska vara en lista med periodernas namn i årets ordning (Delår 1, …).")
+    if len({" ".join(p.split()).casefold() for p in periods}) != len(periods):
+        _fail(book, "'followup.periods' har samma period två gånger.")
+    for name, verdict in _need(book, "trend.verdicts", dict).items():
+        _need(book, f"trend.verdicts.{name}.arrow", str)
+        _need(book, f"trend.verdicts.{name}.label", str)
+    for label, symbol in _need(book, "symbols", dict).items():
+        if not isinstance(symbol, str) or not symbol.strip():
+            _fail(book, f"'symbols.{label}' ska vara ett tecken, t.ex. ✔.")
     for label, colour in _need(book, "fills", dict).items():
         if not isinstance(colour, str) or not re.fullmatch(r"[0-9A-Fa-f]{6}", colour):
             _fail(book, f"'fills.{label}' = {colour!r} ska vara en färg som RRGGBB (t.ex. C6EFCE).")

@@ -11,6 +11,7 @@ from .errors import RulebookError, VPInputError
 from .goals import GoalResult, goal_status, kf_status
 from .indicator import grade_indicator
 from .splits import split
+from .trend import indicator_trend
 
 
 def _grades(example):
@@ -48,6 +49,10 @@ def _run(engine, decision, example):
     if decision == "avstamning":
         rule, _, _ = decide_reconciliation(example["rader"], example["summa"], book, engine)
         return rule.id, {"differs": rule.then["differs"]}
+    if decision == "trend":
+        r = indicator_trend(example.get("riktvarde"), example.get("foregaende"), example.get("utfall"), book,
+                            engine=engine, period="perioden", previous_period="föregående period")
+        return r.rule, {"trend": r.trend}
     raise RulebookError(f"Okänt beslut {decision}.")
 
 

@@ -87,9 +87,10 @@ def test_uppdatera_writes_overview_findings_and_log_like_the_file_refresh(exampl
 
     # one block of values per table; the example's one finding is the plan's saving (RULES R8)
     writes = [(sheet, func) for sheet, _, func in touched(book) if func == "setValues"]
-    assert writes == [(L.OVERVIEW, "setValues"), (L.FINDINGS, "setValues"), (L.LOG, "setValues")]
+    assert writes == [(L.OVERVIEW, "setValues"), (L.FINDINGS, "setValues"), (L.LOG, "setValues"),
+                      (L.HISTORY, "setValues")]
     log = table_below_header(grids[L.LOG])
-    assert len(log) == 1 and log[0][2] == "Uppdatering, 1 fynd" and log[0][3] == "första uppdateringen"
+    assert len(log) == 1 and log[0][2] == "Uppdatering Delår 1 2025, 1 fynd" and log[0][3] == "första uppdateringen"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", log[0][0])
     findings = table_below_header(grids[L.FINDINGS])
     assert [row[:2] for row in findings] == [["Besparing", "R8.base.ej_volymbaserad"]]
@@ -105,7 +106,7 @@ def test_uppdatera_never_touches_a_cell_outside_the_output_sheets():
     ribbon.run("uppdatera", book=book)
     writes = touched(book)
     assert writes, "the refresh wrote nothing"
-    assert {sheet for sheet, _, _ in writes} == {L.OVERVIEW, L.FINDINGS, L.LOG}
+    assert {sheet for sheet, _, _ in writes} == {L.OVERVIEW, L.FINDINGS, L.LOG, L.HISTORY}
     for sheet, where, _ in writes:  # below the header row of its table, never the title or the headers
         assert int(re.match(r"[A-Z]+(\d+)", where).group(1)) > L.HEADER_ROW, (sheet, where)
     assert {a["func"] for a in actions_of(book)} <= {"setValues", "rangeClearContents", "setRangeColor",
@@ -127,10 +128,10 @@ def test_a_second_uppdatera_reads_the_last_overview_and_logs_what_moved():
     assert "Indikator I13: Röd → Grön" in log[1][3]
     assert "Nämndmål N4: Ej uppfyllt → Uppfyllt" in log[1][3]
     assert "ändrade statusar" in message and "Indikator I13: Röd → Grön" in message
-    assert {sheet for sheet, _, _ in touched(second)} == {L.OVERVIEW, L.FINDINGS, L.LOG}
-    # the old overview and findings (rows 5..) were cleared before the new ones were written
+    assert {sheet for sheet, _, _ in touched(second)} == {L.OVERVIEW, L.FINDINGS, L.LOG, L.HISTORY}
+    # the old overview, findings and history (rows 5..) were cleared before the new ones were written
     cleared = [a for a in actions_of(second) if a["func"] == "rangeClearContents"]
-    assert [sheet_names(second)[a["sheet_position"]] for a in cleared] == [L.OVERVIEW, L.FINDINGS]
+    assert [sheet_names(second)[a["sheet_position"]] for a in cleared] == [L.OVERVIEW, L.FINDINGS, L.HISTORY]
     assert cleared[0]["start_row"] == L.HEADER_ROW and cleared[0]["row_count"] == 36
 
 
@@ -314,7 +315,8 @@ def test_uppdatera_keeps_notes_typed_beside_the_output_tables():
     ribbon.run("uppdatera", book=first)
     second = xw.Book(json=payload_after(first))  # the second press clears the first's tables
     ribbon.run("uppdatera", book=second)
-    widths = {L.OVERVIEW: len(L.OVERVIEW_HEADERS), L.FINDINGS: len(L.FINDINGS_HEADERS), L.LOG: len(L.LOG_HEADERS)}
+    widths = {L.OVERVIEW: len(L.OVERVIEW_HEADERS), L.FINDINGS: len(L.FINDINGS_HEADERS), L.LOG: len(L.LOG_HEADERS),
+              L.HISTORY: len(L.HISTORY_HEADERS)}
     for book in (first, second):
         names = sheet_names(book)
         for action in actions_of(book):
@@ -327,5 +329,5 @@ def test_uppdatera_keeps_notes_typed_beside_the_output_tables():
         column, row = range_boundaries(cell)[:2]
         assert grids[sheet][row - 1][column - 1] == text, sheet
     log = [row[:4] for row in table_below_header(grids[L.LOG])]
-    assert [row[2] for row in log if row[0]][:2] == ["Uppdatering, 2 fynd"] * 2  # the planted value, the saving
+    assert [row[2] for row in log if row[0]][:2] == ["Uppdatering Delår 1 2025, 2 fynd"] * 2  # the planted value, the saving
     assert grids[L.LOG][L.HEADER_ROW + 1][0]  # the second row right below the first, not below the note

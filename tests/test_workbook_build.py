@@ -98,7 +98,7 @@ def test_sheet_order_and_titles(books):
         names = wb.sheetnames
         assert names[0] == L.OVERVIEW and names[-2:] == [L.FINDINGS, L.LOG]
         assert names[1:5] == [L.INDICATORS, L.GOALS, L.KF_GOALS, L.BUDGET]
-        assert names[-4:-2] == [L.RULES, L.RULEBOOK]
+        assert names[-5:-3] == [L.RULES, L.RULEBOOK] and names[-3] == L.HISTORY  # the output sheets last
         for ws in wb.worksheets:
             assert ws["A1"].value and ws["A1"].font.b, ws.title
             assert ws["A2"].value, ws.title

@@ -107,6 +107,10 @@ EXAMPLE_VOLUMES = {
     ("Bostad med särskild service", "Vuxna i bostad med särskild service"): (390, 1.2),
     ("Daglig verksamhet", "Antal personer med insats daglig verksamhet"): (640, 0.27),
 }
+# The follow-up period the example's outcomes are for (the empty workbook has none: the first
+# `vp refresh` names it with --period, or a person types it).
+EXAMPLE_PERIOD = "Delår 1 2025"
+PERIOD_FILL = PatternFill(fill_type="solid", start_color="FFF2CC", end_color="FFF2CC")  # an input cell
 # Placeholder inputs on the Fördelning sheet (examples to overwrite, in both workbooks).
 SPLIT_INPUTS = {L.SPLIT_COMMON: 46.2, L.SPLIT_HS: 2.6, L.SPLIT_STAFF: 17.6}
 
@@ -566,6 +570,36 @@ def _output_sheet(wb, name, title, note, headers, widths):
     return ws
 
 
+def _period_cell(ws, book, example):
+    """The follow-up period above the overview's table: a label, and the cell a person types in."""
+    label = ws.cell(row=L.PERIOD_ROW, column=1, value=L.PERIOD_LABEL)
+    label.font = BOLD
+    cell = ws.cell(row=L.PERIOD_ROW, column=2, value=EXAMPLE_PERIOD if example else None)
+    cell.fill = PERIOD_FILL
+    cell.font = BOLD
+    cell.number_format = "@"
+    names = [f"{name} {book.year}" for name in book.data["followup"]["periods"]]
+    dv = DataValidation(type="list", formula1='"' + ",".join(names) + '"', allow_blank=True, showErrorMessage=True,
+                        errorTitle=L.PERIOD_LABEL, error=f"Skriv {', '.join(names)}.",
+                        promptTitle=L.PERIOD_LABEL, showInputMessage=True,
+                        prompt="Perioden som uppdateringen och rapporten gäller; dess värden sparas på bladet "
+                               f"{L.HISTORY}.")
+    dv.add(cell.coordinate)
+    ws.add_data_validation(dv)
+
+
+def _history(wb, title):
+    ws = _output_sheet(wb, L.HISTORY, f"Historik – {title}",
+                       "Varje uppdatering sparar periodens värden här, en rad per mål, indikator och budgetrad; en ny "
+                       "uppdatering av samma period ersätter periodens rader. Trenden i rapporten jämför med "
+                       "föregående period. Skriv inte i tabellen.",
+                       L.HISTORY_HEADERS, {"Namn": 40, L.PERIOD: 18, "Regel": 22, "Uppdaterad": 17})
+    for header in L.HISTORY_TYPED:  # values as typed stay text (4/5 is not a date)
+        letter = get_column_letter(L.HISTORY_HEADERS.index(header) + 1)
+        ws.column_dimensions[letter].number_format = "@"
+    return ws
+
+
 # ----------------------------------------------------------------------------- the workbook
 
 def make_workbook(example=False, book=None):
@@ -574,9 +608,11 @@ def make_workbook(example=False, book=None):
     title = book.data["plan"]["name"]
     wb = Workbook()
     wb.remove(wb.active)
-    _output_sheet(wb, L.OVERVIEW, f"Översikt – {title}",
-                  "Tryck Uppdatera i fliken VP eller kör `vp refresh`; översikten skrivs då här.",
-                  L.OVERVIEW_HEADERS, {"Namn": 50, "Förklaring": 70, "Status/färg": 16})
+    overview = _output_sheet(wb, L.OVERVIEW, f"Översikt – {title}",
+                             f"Skriv perioden i B{L.PERIOD_ROW} och tryck Uppdatera i fliken VP (eller kör `vp refresh`); "
+                             "översikten skrivs då här.",
+                             L.OVERVIEW_HEADERS, {"Namn": 50, "Förklaring": 70, "Status/färg": 16})
+    _period_cell(overview, book, example)
     _indicators(wb, book, example, title)
     _, statuses = _goals(wb, book, title)
     _kf_goals(wb, book, example, title, statuses)
@@ -589,6 +625,7 @@ def make_workbook(example=False, book=None):
     _reinvestments(wb, title)
     _rules(wb, book)
     _rulebook(wb, book)
+    _history(wb, title)
     _output_sheet(wb, L.FINDINGS, f"Kontroll – {title}",
                   "Kontrollens fynd skrivs här av Kontrollera eller Uppdatera (fliken VP) och `vp refresh`.",
                   L.FINDINGS_HEADERS, {"Plats": 24, "Regel": 10, "Beskrivning": 90})

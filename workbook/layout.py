@@ -25,11 +25,12 @@ RULES = "Regler"
 OVERVIEW = "Översikt"
 FINDINGS = "Kontroll"
 LOG = "Logg"
+HISTORY = "Historik"
 
 # What marks a file as a VP workbook: these sheets must exist.
 REQUIRED_SHEETS = (INDICATORS, KF_GOALS, BUDGET)
 # Sheets a refresh writes (everything else is people's input or formulas).
-OUTPUT_SHEETS = (OVERVIEW, FINDINGS, LOG)
+OUTPUT_SHEETS = (OVERVIEW, FINDINGS, LOG, HISTORY)
 
 # --- the indicator table -----------------------------------------------------------------------------
 ID = "Id"
@@ -115,6 +116,21 @@ FINDINGS_HEADERS = ["Plats", "Regel", "Beskrivning"]
 LOG_HEADERS = ["Tid", "Användare", "Händelse", "Ändrade statusar"]
 LEVEL_KF, LEVEL_GOAL, LEVEL_INDICATOR = "KF-mål", "Nämndmål", "Indikator"
 UNKNOWN_GOAL = "Okänt nämndmål"
+
+# --- the follow-up period and the history (R12) -------------------------------------------------------
+# The period a refresh is about is typed in the cell right of this label on the overview sheet, above
+# its table (found by the label within the first HEADER_SEARCH_ROWS rows; the builder puts it in A3,
+# the period in B3). A refresh reads it and never writes it; only `vp refresh FIL --period P` does.
+PERIOD_LABEL = "Uppföljningsperiod"
+PERIOD_ROW = 3
+# One row per item (KF goal, board goal, indicator, budget row, the budget in total) and period.
+PERIOD = "Period"
+LEVEL_BUDGET, LEVEL_BUDGET_TOTAL = "Budget", "Budget totalt"
+BUDGET_TOTAL_NAME = "Nämnden totalt (rader med utfall/prognos)"
+HISTORY_HEADERS = [PERIOD, "Nivå", "KF-mål", "Nämndmål", "Id", "Namn", BASELINE, "Riktvärde", OUTCOME, "Budget",
+                   "Poäng/medel", ADHERENCE, "Status/färg", "Regel", "Uppdaterad", "Användare"]
+# Columns holding values as people typed them ("4/5", "65%"): text, so Excel does not turn them into dates.
+HISTORY_TYPED = (BASELINE, "Riktvärde", OUTCOME)
 
 # --- the builder -----------------------------------------------------------------------------------------
 HEADER_ROW = 4       # the builder's header row (a refresh still searches HEADER_SEARCH_ROWS)

@@ -627,14 +627,17 @@ class Sheet:
             row.cells[column] = _Cell(style=style, value=value, new=True)
         return bool(targets)
 
-    def unmerge(self, first_row, last_row, columns):
-        """Merged ranges over the cells about to be written are split (and named in `notices`)."""
+    def unmerge(self, first_row, last_row, columns, anchor_ok=False):
+        """Merged ranges over the cells about to be written are split (and named in `notices`);
+        `anchor_ok`: one cell that is a merged range's top-left cell may stay merged."""
         merges = self.root.child("mergeCells")
         if merges is None:
             return
         low, high = min(columns), max(columns)
         for merge in merges.all("mergeCell"):
             area = parse_range(merge.get("ref"))
+            if anchor_ok and area and (area[0], area[1]) == (first_row, low) == (last_row, high):
+                continue
             if area is None or (area[2] >= first_row and area[0] <= last_row and area[3] >= low and area[1] <= high):
                 if merge not in self._unmerged:
                     self._unmerged.append(merge)

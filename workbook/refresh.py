@@ -14,12 +14,14 @@ from decimal import Decimal
 
 from rules import values as v
 from rules.assess import assess, kf_group_key
-from rules.budget import budget_adherence, read_budget, reconcile_sum, saving, saving_base
+from rules.budget import BudgetResult, budget_adherence, read_budget, reconcile_sum, saving, saving_base
 from rules.errors import VPInputError
-from rules.records import Finding, finding_at, finding_of
+from rules.records import Finding, Place, finding_at, finding_of
 from rules.rulebook import load_rulebook
 
 from . import layout as L
+from .followup import (PeriodMissing, follow_up, format_follow_up, period_findings, read_period_cell, resolve_period,
+                       write_follow_up)
 from .tables import NotAVPWorkbook, UnsavedFormula, budget_records, cell_value, indicator_records, kf_records
 
 
@@ -34,6 +36,38 @@ class RefreshResult:
     sources: list = field(default_factory=list)  # per overview row: a KF row's source (not written)
     first: bool = False                 # no earlier refresh to compare with (the log says so)
     assessment: object = None           # rules.assess.Assessment
+    items: list = field(default_factory=list)  # per overview row: its KFOutcome, GoalOutcome or GradedIndicator
+    budget: object = None               # BudgetSummary: R5 per budget row with utfall/prognos, the total, R8
+    period: object = None               # rules.periods.Period the refresh is about (None: not known)
+    follow: object = None               # followup.FollowUp: the period cell, the previous period, the trends
+
+
+@dataclass(frozen=True)
+class BudgetOutcome:
+    """R5 for one budget row with an utfall/prognos: the result, or the error that stopped it."""
+
+    area: object                        # Verksamhetsområde as typed
+    law: object                         # LSS, SoL or "" (None: unreadable)
+    budget: float | None                # Förslag till budget (mnkr)
+    actual: float | None                # utfall/prognos (mnkr), read
+    result: BudgetResult | None
+    error: VPInputError | None
+    place: Place | None                 # the utfall/prognos cell
+
+
+@dataclass(frozen=True)
+class BudgetSummary:
+    """The budget as the board sees it: every row's adherence, the adherence of those rows together
+    (R5 on their sums), the rows without utfall/prognos, and the saving (R8) beside the plan's."""
+
+    lines: tuple
+    total: BudgetResult | None
+    total_budget: float | None
+    total_actual: float | None
+    without_actual: tuple               # areas of activity rows without utfall/prognos
+    saving_base: float | None
+    saving: float | None
+    saving_stated: float | None
 
 
 def read_tables(source, book):
@@ -47,7 +81,8 @@ def read_tables(source, book):
         required, optional = columns
         return source.read_table(sheet, list(required), list(optional))
 
-    tables = {"indicators": read(L.INDICATORS, L.indicator_columns(book.year)), "kf": read(L.KF_GOALS, L.KF_COLUMNS),
+    kf_columns = (L.KF_COLUMNS[0], {**L.KF_COLUMNS[1], L.KF_TEXT: "text"})  # the text is shown, not assessed
+    tables = {"indicators": read(L.INDICATORS, L.indicator_columns(book.year)), "kf": read(L.KF_GOALS, kf_columns),
               "budget": read(L.BUDGET, L.BUDGET_COLUMNS)}
     if L.GOALS in names:
         tables["goals"] = read(L.GOALS, L.GOAL_COLUMNS)
@@ -65,20 +100,22 @@ class _Overview:
     """The overview's rows with their fills, the statuses by key and each row's source (KF rows)."""
 
     def __init__(self):
-        self.rows, self.fills, self.sources, self.statuses = [], [], [], {}
+        self.rows, self.fills, self.sources, self.statuses, self.items = [], [], [], {}, []
 
-    def add(self, row, fill, key, source=""):
-        """`key` names the row's status in the log ("Indikator I05"); None: not followed (no key)."""
+    def add(self, row, fill, key, source="", item=None):
+        """`key` names the row's status in the log ("Indikator I05"); None: not followed (no key).
+        `item` is what the row shows (a KF outcome, a goal outcome, a graded indicator)."""
         self.rows.append(row)
         self.fills.append(fill)
         self.sources.append(source)
+        self.items.append(item)
         if key is not None:
             self.statuses[key] = row[6]
 
     def goal(self, goal, kf_id, text):
         result = goal.result
         self.add([L.LEVEL_GOAL, kf_id, goal.name, "", text, result.average, result.status, result.explanation,
-                  result.rule], result.status, f"{L.LEVEL_GOAL} {goal.name}")
+                  result.rule], result.status, f"{L.LEVEL_GOAL} {goal.name}", item=goal)
 
     def indicators(self, members, kf_id):
         for member in members:
@@ -89,7 +126,7 @@ class _Overview:
             else:
                 values = ("Fel", "Fel", str(member.error), member.error.rule)
             self.add([L.LEVEL_INDICATOR, kf_id, v.shown_key(row.goal), ident, _text(row.name), *values],
-                     values[1], f"{L.LEVEL_INDICATOR} {ident}" if v.key(ident) else None)
+                     values[1], f"{L.LEVEL_INDICATOR} {ident}" if v.key(ident) else None, item=member)
 
 
 def _goal_texts(tables, book):
@@ -102,8 +139,9 @@ def _goal_texts(tables, book):
     return texts
 
 
-def compute(tables, book=None, previous=None, user=None, now=None, progress=None, engine=None):
-    """Grade, roll up, check, and lay out the overview; `previous` = statuses of the last refresh."""
+def compute(tables, book=None, previous=None, user=None, now=None, progress=None, engine=None, period=None):
+    """Grade, roll up, check, and lay out the overview; `previous` = statuses of the last refresh,
+    `period` the follow-up period (named in the log)."""
     book = book or load_rulebook()
     progress = progress or (lambda message: None)
     ind, kf = tables["indicators"], tables["kf"]
@@ -111,7 +149,8 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
     indicator_rows, kf_rows = indicator_records(ind, book.year), kf_records(kf)
     assessment = assess(indicator_rows, kf_rows, book, engine)
     progress("Kontrollerar …")
-    findings = list(assessment.findings) + range_findings(ind) + budget_findings(tables["budget"], book, engine)
+    budget = {}
+    findings = list(assessment.findings) + range_findings(ind) + budget_findings(tables["budget"], book, engine, budget)
     if "frame" in tables:
         findings += frame_findings(tables["frame"], book, engine)
     findings += unsaved_findings(tables, findings)
@@ -130,7 +169,7 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
         else:
             status, explanation, rule, source = "Fel", str(outcome.error), outcome.error.rule, ""
         out.add([L.LEVEL_KF, kf_id, v.shown_key(outcome.row.goal), "", _text(kf_text.get(v.key(kf_id))), None, status,
-                 explanation, rule], status, f"{L.LEVEL_KF} {kf_id}" if v.key(kf_id) else None, source)
+                 explanation, rule], status, f"{L.LEVEL_KF} {kf_id}" if v.key(kf_id) else None, source, item=outcome)
         if outcome.group in placed:
             continue
         out.goal(outcome.goal, kf_id, goal_text.get(outcome.group, ""))
@@ -152,11 +191,12 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
         changes += [f"{key}: {before or 'tom'} → borttagen" for key, before in previous.items()
                     if key not in out.statuses]
     now = now or datetime.now().replace(microsecond=0)
-    event = "Uppdatering" + (f", {len(findings)} fynd" if findings else "")
+    event = "Uppdatering" + (f" {period}" if period else "") + (f", {len(findings)} fynd" if findings else "")
     log_row = [now, user or _user(), event, "; ".join(changes) if changes else (
         "första uppdateringen" if previous is None else "inga ändringar")]
     return RefreshResult(out.rows, out.fills, findings, out.statuses, changes, log_row, out.sources,
-                         first=previous is None, assessment=assessment)
+                         first=previous is None, assessment=assessment, items=out.items,
+                         budget=budget.get("summary"), period=period)
 
 
 def _user():
@@ -207,11 +247,13 @@ def read_budget_table(table, book, engine=None):
                        {"kind": L.ROW_KIND, "law": L.LAW}, book, engine)
 
 
-def budget_findings(table, book, engine=None):
+def budget_findings(table, book, engine=None, summary=None):
     """The budget table: labels, R8 (which rows are in the saving's base), R10 on every amount column
     (LSS and SoL subtotals, board total) and on the change per row, R5 where utfall is typed, and the
-    saving computed against the plan's stated one. Every amount is read once."""
+    saving computed against the plan's stated one. Every amount is read once. A dict `summary` gets
+    the BudgetSummary under "summary"."""
     lines, findings = read_budget_table(table, book, engine)
+    outcomes, missing = [], []
     for column in L.BUDGET_AMOUNTS:
         for line in lines:
             if line.kind != "summa" or line.amounts[column] is None or line.law is None:
@@ -233,11 +275,43 @@ def budget_findings(table, book, engine=None):
         if finding:
             findings.append(finding)
     for line in lines:  # R5 where an utfall/prognos is typed
+        if line.kind == "rad" and cell_value(line.row.actual) is None:
+            missing.append(line.row.area)
         if line.kind == "rad" and cell_value(line.row.actual) is not None and line.amounts[L.PROPOSAL] is not None:
-            _read(findings, budget_adherence, line.amounts[L.PROPOSAL], line.row.actual, book,
-                  where=(line.row.place(L.PROPOSAL), line.row.place("actual")), engine=engine)
+            outcomes.append(_adherence(findings, line, book, engine))
     findings += saving_findings(lines, book)
+    if summary is not None:
+        summary["summary"] = _budget_summary(outcomes, missing, lines, book, engine)
     return findings
+
+
+def _adherence(findings, line, book, engine):
+    """R5 for one budget row; an error is a finding and the row's outcome carries it."""
+    where = (line.row.place(L.PROPOSAL), line.row.place("actual"))
+    try:
+        actual = v.parse_amount(line.row.actual, where[1], book)
+        result = budget_adherence(line.amounts[L.PROPOSAL], line.row.actual, book, where=where, engine=engine)
+        return BudgetOutcome(line.row.area, line.law, line.amounts[L.PROPOSAL], actual, result, None, where[1])
+    except VPInputError as exc:
+        findings.append(finding_of(exc))
+        return BudgetOutcome(line.row.area, line.law, line.amounts[L.PROPOSAL], None, None, exc, where[1])
+
+
+def _budget_summary(outcomes, missing, lines, book, engine):
+    """R5 on the sums of the rows that have a result, and R8's saving beside the plan's stated one."""
+    counted = [o for o in outcomes if o.result is not None]
+    total = total_budget = total_actual = None
+    if counted:
+        total_budget = float(sum((Decimal(repr(o.budget)) for o in counted), Decimal(0)))
+        total_actual = float(sum((Decimal(repr(o.actual)) for o in counted), Decimal(0)))
+        try:
+            total = budget_adherence(total_budget, total_actual, book, where=("budget totalt", "utfall totalt"),
+                                     engine=engine)
+        except VPInputError:
+            total = None  # a total budget of 0: no adherence (each row's error is already a finding)
+    base = saving_base(lines, L.PROPOSAL)
+    return BudgetSummary(tuple(outcomes), total, total_budget, total_actual, tuple(missing), base,
+                         saving(base, book) if base is not None else None, book.data["saving"]["stated"])
 
 
 def saving_findings(lines, book):
@@ -340,26 +414,43 @@ def findings_rows(findings):
 
 
 def write_outputs(target, result, book=None):
-    """Write the overview, the findings and a log row through an adapter (file or live Excel)."""
+    """Write the overview, the findings and a log row through an adapter (file or live Excel); with a
+    follow-up period, the period's rows in Historik (and the period cell when it was given)."""
     book = book or load_rulebook()
     target.write_table(L.OVERVIEW, L.OVERVIEW_HEADERS, result.overview, result.fills, book.data["fills"])
     target.write_table(L.FINDINGS, L.FINDINGS_HEADERS, findings_rows(result.findings))
     target.append_row(L.LOG, L.LOG_HEADERS, result.log_row)
+    if result.follow is not None and result.follow.period is not None:
+        write_follow_up(target, result.follow, result, result.log_row[0], result.log_row[1], book)
 
 
-def run_refresh(source, book=None, user=None, now=None, progress=None, write=True, engine=None):
-    """Read, compute and (unless write=False, for a check) write through one adapter."""
+def run_refresh(source, book=None, user=None, now=None, progress=None, write=True, engine=None, period=None):
+    """Read, compute and (unless write=False, for a check or a report) write through one adapter.
+
+    `period` is the follow-up period given on the command line (it wins over, and is written to, the
+    period cell); otherwise the cell's. A refresh that writes needs one (PeriodMissing names the
+    cell); one that does not write lists a period typed wrongly among the findings.
+    """
     book = book or load_rulebook()
     progress = progress or (lambda message: None)
     progress("Läser tabellerna …")
     tables = read_tables(source, book)
     previous = previous_statuses(read_output(source, L.OVERVIEW, L.OVERVIEW_HEADERS))
-    result = compute(tables, book, previous, user, now, progress, engine)
+    cell = read_period_cell(source)
+    known, _, error = resolve_period(cell, period, book)
+    if write and known is None:
+        if error is not None:
+            raise error
+        raise PeriodMissing(cell.place, cell.labelled, book)
+    result = compute(tables, book, previous, user, now, progress, engine, period=known)
+    progress("Läser historiken och jämför med föregående period …")
+    result.follow = follow_up(source, result, book, period, engine)
+    result.findings.extend(period_findings(result.follow))
     if write:
-        progress("Skriver översikt, kontroll och logg …")
+        progress(f"Skriver översikt, kontroll, logg och {L.HISTORY.lower()} …")
         write_outputs(source, result, book)
     return result
 
 
-__all__ = ["Finding", "NotAVPWorkbook", "RefreshResult", "compute", "format_findings", "format_overview",
-           "read_tables", "run_refresh", "write_outputs"]
+__all__ = ["Finding", "NotAVPWorkbook", "PeriodMissing", "RefreshResult", "compute", "format_findings",
+           "format_follow_up", "format_overview", "read_tables", "run_refresh", "write_outputs"]

@@ -101,6 +101,29 @@ class XlsxBook:
 
         return find_table(sheet, rows, required, optional, resolve)
 
+    def read_rows(self, sheet, last_row):
+        """The sheet's first `last_row` rows as (row number, {column number: value}), formulas read as
+        in `read_table`: for a labelled cell above or beside a table (the follow-up period, the inputs
+        on Fördelning). Rows without a value are left out; reading stops after `last_row`."""
+        if sheet not in self.package.sheet_names():
+            raise FileRefused(f"{self.path.name}: bladet {quoted(sheet)} finns inte.")
+        out = []
+        for number, values, saved in self.package.iter_rows(sheet):
+            if number > last_row:
+                break
+            for column, result in saved.items():
+                values[column] = (UnsavedFormula(values[column], f"{sheet}!{_letter(column)}{number}")
+                                  if result is None else result)
+            out.append((number, values))
+        return out
+
+    def write_cell(self, sheet, headers, row, column, value):
+        """One value into an output sheet (the follow-up period that `vp refresh --period` sets), in
+        the format the cell had."""
+        model = self.wb.sheet(sheet, headers)
+        self._unmerge(sheet, model, row, row, {column}, anchor_ok=True)
+        model.set(row, column, value)
+
     def write_table(self, sheet, headers, rows, fills=None, fill_colours=None):
         """Replace an output sheet's table below its header row with `rows` (values only, never
         formulas). Only the table's own columns are cleared and written: a note typed beside the table
@@ -134,9 +157,9 @@ class XlsxBook:
         for column, value in enumerate(values, start=1):
             model.set(last + 1, column, value, number_format=DATE_FORMAT if hasattr(value, "year") else None)
 
-    def _unmerge(self, sheet, model, first_row, last_row, columns):
+    def _unmerge(self, sheet, model, first_row, last_row, columns, anchor_ok=False):
         before = len(model.notices)
-        model.unmerge(first_row, last_row, columns)
+        model.unmerge(first_row, last_row, columns, anchor_ok)
         for ref in model.notices[before:]:
             self.notices.append(f"sammanfogade celler {sheet}!{ref} delades upp, eftersom uppdateringen skriver där")
 

@@ -149,6 +149,20 @@ class XlwingsBook:
         grid = self._grid(sheet)
         return find_table(sheet, [(row, grid.row(row)) for row in range(1, grid.bottom + 1)], required, optional)
 
+    def read_rows(self, sheet, last_row):
+        """The sheet's first `last_row` rows as (row number, {column number: value}): for a labelled
+        cell above or beside a table (the follow-up period, the inputs on Fördelning)."""
+        grid = self._grid(sheet)
+        return [(row, {c: x for c, x in grid.row(row).items() if x not in (None, "")})
+                for row in range(1, min(last_row, grid.bottom) + 1)]
+
+    def write_cell(self, sheet, headers, row, column, value):
+        """One value into an output sheet (the follow-up period)."""
+        ws, grid = self._output_sheet(sheet, headers)
+        value = _write_value(value)
+        ws.range((row, column)).value = value
+        grid.put(row, column, [[value]])
+
     def write_table(self, sheet, headers, rows, fills=None, fill_colours=None):
         """Replace an output sheet's table below its header row: clear, one block of values, fills.
         Only the table's own columns are cleared and written: a note typed beside the table stays."""

@@ -8,6 +8,10 @@ with its Swedish text and is returned, not raised: Excel shows no traceback for 
 Anything else is a fault in the code and is raised (xlwings shows it).
 """
 
+import os
+import sys
+from pathlib import Path
+
 from rules.errors import VPError, VPInputError
 from rules.indicator import grade_indicator
 from rules.rulebook import load_rulebook
@@ -62,7 +66,8 @@ def uppdatera(book):
         moved = f"0 ändrade statusar ({result.log_row[3]})."
     found = (f"{len(result.findings)} fynd att titta på (bladet {L.FINDINGS}):\n{_findings_text(result.findings)}"
              if result.findings else "0 fynd i kontrollen.")
-    written = f"Uppdateringen är klar: bladen {L.OVERVIEW}, {L.FINDINGS} och {L.LOG} är skrivna."
+    written = (f"Uppdateringen är klar för {result.period}: bladen {L.OVERVIEW}, {L.FINDINGS}, {L.LOG} och "
+               f"{L.HISTORY} är skrivna.")
     message = f"{written}\n\n{found}\n\n{moved}"
     return show(book, message)
 
@@ -206,12 +211,51 @@ def rulebook_summary(rulebook):
     return "\n".join(lines)
 
 
+def rapport(book, out=None):
+    """Rapport: the board's follow-up report (Word) for the period on Översikt, beside the workbook.
+
+    Read only: the same refresh routine without writing, the trends against Historik; the workbook
+    is not changed. On Windows the document is opened in Word. `out` (tests) names the file.
+    """
+    from workbook.report import build_report, default_path, write_report
+
+    _, (data, document) = _with_progress(
+        book, lambda source: build_report(source, workbook=book.name, progress=source.progress))
+    target = Path(out) if out else default_path(_saved_path(book), data.period)
+    written = write_report(target, document)
+    _open(written)
+    result = data.result
+    return show(book, f"Rapporten för {data.period} är skriven:\n{written}\n\n{len(result.assessment.kf)} KF-mål, "
+                      f"{len(result.assessment.indicators)} indikatorer, trend mot "
+                      f"{data.previous or 'ingen tidigare period'}, {len(result.findings)} fynd i bilaga A. "
+                      "Arbetsboken är inte ändrad.")
+
+
+def _saved_path(book):
+    """The workbook's file: the report goes beside it. An unsaved (or remote) workbook has none."""
+    path = Path(str(getattr(book, "fullname", "") or ""))
+    if not path.is_absolute() or not path.parent.is_dir():
+        raise VPError("Arbetsboken är inte sparad i en mapp på den här datorn, så rapporten har ingen plats bredvid "
+                      "den. Spara arbetsboken och tryck Rapport igen.")
+    return path
+
+
+def _open(path):
+    """Open the report in Word (Windows); elsewhere the message says where it is."""
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        try:
+            os.startfile(path)  # noqa: S606 - the file this action just wrote
+        except OSError:
+            pass
+
+
 ACTIONS = {
     "uppdatera": uppdatera,      # Uppdatera: refresh overview, findings, log
     "kontrollera": kontrollera,  # Kontrollera: findings only
     "forklara": forklara,        # Förklara: explanation of the selected cell
     "rakna_om": rakna_om,        # Räkna om VP-formler: full recalculation
     "regelbok": regelbok,        # Regelbok: show the rulebook in force
+    "rapport": rapport,          # Rapport: the board's follow-up report (Word) for the period
 }
 
 
@@ -239,4 +283,5 @@ VERBS = {
     "forklara": "förklara markeringen",
     "rakna_om": "räkna om VP-formlerna",
     "regelbok": "visa regelboken",
+    "rapport": "skriva rapporten",
 }
