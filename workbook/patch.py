@@ -787,13 +787,21 @@ def recalculate_on_open(package, replaced):
 
 def refers_to(package, sheets, skip_parts):
     """Whether a formula outside `skip_parts` (a cell or a defined name) may read one of `sheets`."""
-    needles = [n.encode("utf-8") + tail for n in sheets for tail in (b"!", b"'!")]
+    needles = [spelled + tail for n in sheets for spelled in _spellings(n) for tail in (b"!", b"'!")]
     candidates = [package.workbook_part] + [part for _, part, _ in package.sheets if part and part not in skip_parts]
     for part in candidates:
         data = package.read(part)
         if any(needle in data for needle in needles):
             return True
     return False
+
+
+def _spellings(name):
+    """A name as XML may spell it: UTF-8, or its non-ASCII letters as character references."""
+    decimal = "".join(c if ord(c) < 128 else f"&#{ord(c)};" for c in name)
+    upper = "".join(c if ord(c) < 128 else f"&#x{ord(c):X};" for c in name)
+    lower = "".join(c if ord(c) < 128 else f"&#x{ord(c):x};" for c in name)
+    return {name.encode("utf-8"), decimal.encode(), upper.encode(), lower.encode()}
 
 
 def drop_calc_chain(package, replaced, removed):
