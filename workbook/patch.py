@@ -23,7 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import to_excel
 
@@ -298,6 +298,8 @@ class Styles:
 
     def number_format_codes(self):
         """The number format code of each cell format (for reading dates)."""
+        if getattr(self, "_codes", None) is not None and len(self._codes) == len(self.xfs):
+            return self._codes
         codes = []
         for _, attrs, _ in self.xfs:
             try:
@@ -305,6 +307,7 @@ class Styles:
             except ValueError:
                 number = 0
             codes.append(self.numfmts.get(number, BUILTIN_FORMATS.get(number)))
+        self._codes = codes
         return codes
 
     def _fragment_key(self, xml):
@@ -560,8 +563,14 @@ class Sheet:
         return row
 
     def set(self, row, column, value, fill=KEEP, number_format=None, bold=False):
-        """Write a value (a new cell with the format of what was there, its fill and number format set)."""
+        """Write a value (a new cell with the format of what was there, its fill and number format set).
+        A date or time gets a date format unless its cell shows dates already (as openpyxl does)."""
         base = self._base_style(row, column)
+        if number_format is None and isinstance(value, (datetime, date, time, timedelta)) and self.styles:
+            codes = self.styles.number_format_codes()
+            code = codes[base] if 0 <= base < len(codes) else None
+            if not (code and is_date_format(code)):
+                number_format = _DATE_FORMATS[type(value)] if type(value) in _DATE_FORMATS else "yyyy-mm-dd h:mm:ss"
         style = self.styles.derive(base, fill=fill, number_format=number_format,
                                    quote=is_text_formula_like(value), bold=bold) if self.styles else 0
         self._forget(row, column)
@@ -717,6 +726,7 @@ def new_sheet_xml():
 
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_DATE_FORMATS = {datetime: "yyyy-mm-dd h:mm:ss", date: "yyyy-mm-dd", time: "h:mm:ss", timedelta: "[hh]:mm:ss"}
 
 
 # --- the package ---------------------------------------------------------------------------------------
