@@ -1,4 +1,4 @@
-"""Unreadable, damaged and hostile files: `vp refresh`, `vp check` and `vp export` each answer with one
+"""Unreadable, damaged and hostile files: `vp refresh`, `check`, `export` and `report` each answer with one
 Swedish line naming the file and what is wrong (exit status 2), never a traceback or a library's English,
 and leave the file exactly as it was. Merged cells over an output table are split and said."""
 
@@ -131,13 +131,14 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("command", ["refresh", "check", "export"])
+@pytest.mark.parametrize("command", ["refresh", "check", "export", "report"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_a_hostile_file_gets_one_swedish_line_and_stays_untouched(case, command, tmp_path, capsys):
     make, expected = CASES[case]
     path = make(tmp_path / "VP2025.xlsx")
     before = path.read_bytes()
-    argv = [command, str(path)] + (["--out", str(tmp_path / "kopia.xlsx")] if command == "export" else [])
+    out = {"export": ["--out", str(tmp_path / "kopia.xlsx")], "report": ["--out", str(tmp_path / "rapport.docx")]}
+    argv = [command, str(path)] + out.get(command, [])
     assert main(argv) == 2
     captured = capsys.readouterr()
     lines = [line for line in captured.err.splitlines() if line.strip() and not line.endswith("…")]  # not progress
