@@ -208,6 +208,9 @@ def cell_xml(prefix, ref, value, style, epoch):
     """One <c> element for a value: numbers as numbers, texts as inline strings (never a formula)."""
     s = f' s="{style}"' if style else ""
     c = prefix + "c"
+    if type(value) is str and value:
+        return (f'<{c} r="{ref}"{s} t="inlineStr"><{prefix}is><{prefix}t xml:space="preserve">{ooxml_text(value)}'
+                f'</{prefix}t></{prefix}is></{c}>')
     if isinstance(value, (Decimal, Fraction)):
         value = float(value)
     elif hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
@@ -466,6 +469,7 @@ class Sheet:
         self.removed_formulas = []
         self.notices = []
         self._unmerged = []
+        self._column_style = {}
         self.column_styles = []
         cols = self.root.child("cols")
         for col in (cols.all("col") if cols is not None else []):
@@ -550,10 +554,11 @@ class Sheet:
         if r is not None and r.node is not None and r.node.get("customFormat") in ("1", "true"):
             s = r.node.get("s") or "0"
             return int(s) if s.isdigit() else 0
-        for low, high, style in self.column_styles:
-            if low <= column <= high:
-                return style
-        return 0
+        style = self._column_style.get(column)
+        if style is None:
+            style = next((style for low, high, style in self.column_styles if low <= column <= high), 0)
+            self._column_style[column] = style
+        return style
 
     def _row(self, number):
         row = self.rows.get(number)
