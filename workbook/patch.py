@@ -803,7 +803,8 @@ def recalculate_on_open(package, replaced):
 def refers_to(package, sheets, skip_parts):
     """Whether a formula outside `skip_parts` (a cell or a defined name) may read one of `sheets`."""
     needles = [spelled + tail for n in sheets for spelled in _spellings(n) for tail in (b"!", b"'!")]
-    candidates = [package.workbook_part] + [part for _, part, _ in package.sheets if part and part not in skip_parts]
+    candidates = [package.workbook_part] + [package.sheet_part(name) for name, part, _ in package.sheets
+                                            if part and part not in skip_parts]  # a missing part is named
     for part in candidates:
         data = package.read(part)
         if any(needle in data for needle in needles):
