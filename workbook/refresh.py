@@ -388,16 +388,16 @@ def format_overview(result, book=None):
     marked = {sources["override"], sources["indicative"]}
     lines = []
     for row, source in zip(result.overview, result.sources or [""] * len(result.overview)):
-        level, kf, goal, ident, name, value, status = row[:7]
+        level, kf, goal, ident, name, value, status, _, rule = row[:9]
         if level == L.LEVEL_KF:
             shown = f" ({source})" if source in marked else ""
-            lines.append(f"KF-mål {kf}: {status}{shown}  {name}")
+            lines.append(f"KF-mål {kf}: {status}{shown}  [{rule}]  {name}")
         elif level == L.LEVEL_GOAL:
             average = "" if value is None else f" (medel {value:.2f})".replace(".", ",")
-            lines.append(f"  {goal}: {status}{average}  {name[:70]}")
+            lines.append(f"  {goal}: {status}{average}  [{rule}]  {name[:60]}")
         else:
             shown = value if isinstance(value, str) else str(value).replace(".", ",").removesuffix(",0")
-            lines.append(f"    {ident} {status:<5} {shown:<9} {name[:60]}")
+            lines.append(f"    {ident} {status:<5} {shown:<9} {rule:<30} {name[:50]}")
     return "\n".join(lines)
 
 
