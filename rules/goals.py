@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from . import values as v
 from .engine import get_engine, scale_int
-from .errors import CELL_ERROR_PREFIX, VPInputError, quote
+from .errors import CELL_ERROR_PREFIX, VPInputError
 from .rulebook import load_rulebook
 from .text import render, with_rule
 
@@ -169,7 +169,8 @@ def kf_status(goal, has_board_goal, override=None, motivation=None, book=None, g
     fact = {"har_namndmal": 1 if has_board_goal else 0, "manuell": 1 if override_text else 0,
             "motivering": 1 if motivation_text else 0}
     rule = (engine or get_engine(book)).decide("kf", fact)
-    words = {"manuell": override_text, "motivering": quote(motivation_text), "beraknad": goal.status,
+    shown = motivation_text if len(motivation_text) <= 200 else motivation_text[:199] + "…"
+    words = {"manuell": override_text, "motivering": shown, "beraknad": goal.status,
              "namndmal": goal_name,
              "malets_forklaring": goal.explanation}
     sentence = render(book, rule.text, words)

@@ -611,7 +611,8 @@ def make_workbook(example=False, book=None):
     overview = _output_sheet(wb, L.OVERVIEW, f"Översikt – {title}",
                              f"Skriv perioden i B{L.PERIOD_ROW} och tryck Uppdatera i fliken VP (eller kör `vp refresh`); "
                              "översikten skrivs då här.",
-                             L.OVERVIEW_HEADERS, {"Namn": 50, "Förklaring": 70, "Status/färg": 16})
+                             L.OVERVIEW_HEADERS, {"Nivå": 21, "Namn": 50, "Förklaring": 90, "Status/färg": 16,
+                                                  "Regel": 28})
     _period_cell(overview, book, example)
     _indicators(wb, book, example, title)
     _, statuses = _goals(wb, book, title)
