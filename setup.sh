@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set-up: a virtual environment in .venv with the project and its test tools, installed through
+# Set-up: a virtual environment in .venv with the project, its test tools and the server extra, installed through
 # pyproject.toml only. durable-rules builds on CPython 3.11 or 3.12 (not 3.13), so pick one of those.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,4 +20,4 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test]"
+.venv/bin/python -m pip install --quiet -e ".[test,server]"
