@@ -1,0 +1,34 @@
+// The VP tab's buttons (manifest: <FunctionName>vp-TAG</FunctionName>): each runs the custom
+// script TAG on the open workbook. The list comes from the page's #vp-config data block, which
+// the server fills from the classic ribbon (xl_addin/addin/customUI.xml).
+function vpConfig() {
+  const element = document.getElementById("vp-config");
+  return element ? JSON.parse(element.textContent) : { buttons: [] };
+}
+
+function vpRibbonHandler(scriptName) {
+  return async function (event) {
+    try {
+      const authResult =
+        typeof globalThis.getAuth === "function"
+          ? await globalThis.getAuth()
+          : { token: "", provider: "" };
+      await globalThis.xlwings.runPython({
+        auth: authResult.token,
+        scriptName: scriptName,
+        headers: { "Auth-Provider": authResult.provider },
+      });
+    } finally {
+      event.completed();
+    }
+  };
+}
+
+Office.onReady((info) => {
+  if (!info || !info.host || !Office.actions) {
+    return; // opened outside Excel (e.g. in a browser): no ribbon
+  }
+  for (const button of vpConfig().buttons) {
+    Office.actions.associate(`vp-${button.tag}`, vpRibbonHandler(button.tag));
+  }
+});
