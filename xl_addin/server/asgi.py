@@ -9,10 +9,11 @@ silently falls back to its own example functions when `custom_functions` fails t
 import dataclasses
 import importlib
 
-from . import check_environment, prepare_environment
+from . import check_environment, prepare_environment, skip_pyodide_lookup
 
 prepare_environment()  # before xlwings is imported: XLWINGS_ON_SERVER, the licence key
 check_environment()
+skip_pyodide_lookup()
 
 custom_functions = importlib.import_module("custom_functions")
 custom_scripts = importlib.import_module("custom_scripts")
