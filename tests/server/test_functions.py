@@ -5,6 +5,7 @@ number written here.
 """
 
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,14 @@ def test_meta_lists_every_catalogue_function_and_nothing_else(meta, app_module):
         for param, described in zip(params, entry["parameters"]):
             assert described["description"] and described["description"] != param.name, (name, param.name)
             assert described.get("optional", False) == (param.default is not inspect.Parameter.empty)
+
+
+def test_the_functions_javascript_associates_every_catalogue_function(client):
+    """Excel runs /xlwings/custom-functions-code.js: each id must be bound to a caller there."""
+    code = client.get("/xlwings/custom-functions-code.js")
+    assert code.status_code == 200
+    associated = re.findall(r'CustomFunctions\.associate\("([A-Z_]+)"', code.text)
+    assert sorted(associated) == sorted(NAMES)
 
 
 def test_argument_descriptions_are_the_classic_add_ins(meta):
