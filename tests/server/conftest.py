@@ -28,9 +28,13 @@ if "remote" not in [engine.name for engine in xw.engines]:
     xw.engines.add(xw.main.Engine(impl=_xlremote.engine))
 
 os.environ["XLWINGS_ON_SERVER"] = "true"
-os.environ["VP_SERVER_LOKAL"] = "1"
 os.environ["XLWINGS_ENVIRONMENT"] = "prod"
 os.environ.setdefault("XLWINGS_LOG_LEVEL", "WARNING")
+
+from xl_addin.server import prepare_environment  # noqa: E402
+
+# The VP project and defaults, before any test module imports xlwings Server (which reads them once).
+prepare_environment(local=True)
 
 import pytest  # noqa: E402
 

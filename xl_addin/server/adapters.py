@@ -33,7 +33,6 @@ import xlwings as xw
 from xlwings.server import arg as server_arg
 from xlwings.server import func as server_func
 from xlwings.server import script as server_script
-from xlwings_server.models import CurrentUser
 
 from rules.errors import VPError
 from xl_addin import ribbon, udfs
@@ -247,6 +246,9 @@ def script_failed(label):
 
 def script_adapter(button, module_name):
     """The custom script of one ribbon button: the ribbon action on the book, its message to the pane."""
+    # Imported here, not at the top: importing xlwings Server reads its settings once, and that
+    # must happen after prepare_environment() (asgi.py), not when this module is merely imported.
+    from xlwings_server.models import CurrentUser
 
     def run(book: xw.Book, user: CurrentUser):
         try:

@@ -9,11 +9,20 @@ silently falls back to its own example functions when `custom_functions` fails t
 import dataclasses
 import importlib
 
-from . import check_environment, prepare_environment, skip_pyodide_lookup
+from pathlib import Path
+
+from . import PROJECT_DIR, check_environment, prepare_environment, skip_pyodide_lookup
 
 prepare_environment()  # before xlwings is imported: XLWINGS_ON_SERVER, the licence key
 check_environment()
 skip_pyodide_lookup()
+
+# xlwings Server reads its settings and its project folder once, when first imported.
+from xlwings_server import config as _config  # noqa: E402
+
+if Path(_config.PROJECT_DIR).resolve() != PROJECT_DIR:
+    raise RuntimeError(f"xlwings Server was imported before the VP settings were in place: its project is "
+                       f"{_config.PROJECT_DIR}, not {PROJECT_DIR} (import xl_addin.server.asgi first)")
 
 custom_functions = importlib.import_module("custom_functions")
 custom_scripts = importlib.import_module("custom_scripts")
