@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
 # Set-up: a virtual environment in .venv with the project, its test tools and the server extra, installed through
-# pyproject.toml only. durable-rules builds on CPython 3.11 or 3.12 (not 3.13), so pick one of those.
+# pyproject.toml only. durable-rules comes as the wheel in wheels/ (built from the PyPI sdist with
+# the project's patch, see wheels/README.md), so no compiler is needed; CPython 3.11 to 3.13.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY="${PYTHON:-}"
 if [ -z "$PY" ]; then
-  for candidate in python3.12 python3.11 python3; do
+  for candidate in python3.12 python3.11 python3.13 python3; do
     if command -v "$candidate" >/dev/null 2>&1 &&
-       "$candidate" -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 12) else 1)'; then
+       "$candidate" -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)'; then
       PY="$candidate"; break
     fi
   done
 fi
 if [ -z "$PY" ]; then
-  echo "Python 3.11 eller 3.12 behövs (durable-rules byggs inte på 3.13)." >&2
+  echo "Python 3.11, 3.12 eller 3.13 behövs." >&2
   exit 1
 fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[test,server]"
+.venv/bin/python -m pip install --quiet --find-links wheels -e ".[test,server]"

@@ -1,16 +1,18 @@
 """Benchmark of the rules engine: prints figures and ratios measured in this run.
 
-1. Decisions per second: the durable-rules engine vs a plain-Python implementation of the same
-   rules (if/elif over the same rulebook), both for the raw classification and for a full indicator
-   decision from typed values (parse, classify, explain) — the cost a user's cell pays.
-2. 10,000 indicators graded and rolled up to goals through the batch entry points, cold (new engine,
-   empty caches) and warm.
-3. RSS before/after 1,000,000 decisions (memory must stay flat).
+1. Decisions per second: the durable-rules engine vs plain Python deciding the same declared rules
+   (the rulebook's conditions as Python comparisons, first hit), both for the bare decision and for
+   a full indicator decision from typed values (read, decide, explain) — the cost a user's cell pays.
+   Distinct inputs, no decision memo: every engine decision is a durable-rules post.
+2. 10,000 indicators graded and rolled up to goals (rules.assess), cold (new engine, empty caches)
+   and warm.
+3. RSS before/after 1,000,000 decisions through durable-rules (memory must stay flat).
 
 Run: python bench/engine.py  [--decisions N]
 """
 
 import argparse
+import operator
 import random
 import resource
 import sys
@@ -19,31 +21,52 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import pandas as pd  # noqa: E402
-
-from rules import engine as engine_module  # noqa: E402
 from rules import clear_caches  # noqa: E402
-from rules.batch import grade_indicators, rollup_goals  # noqa: E402
-from rules.engine import Engine, expected_met  # noqa: E402
+from rules.assess import assess  # noqa: E402
+from rules.engine import Engine, _exact_units  # noqa: E402
+from rules.facts import DECISIONS, NUMBER  # noqa: E402
 from rules.indicator import grade_indicator  # noqa: E402
-from rules.rulebook import load_rulebook  # noqa: E402
+from rules.records import IndicatorRow  # noqa: E402
+from rules.rulebook import condition_parts, load_rulebook, parameter_number  # noqa: E402
+
+_OPS = {"eq": operator.eq, "gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le}
 
 
 class PlainRules:
-    """The same R2 classification as plain Python if/elif, reading the same rulebook."""
+    """The rulebook's declared rules decided by plain Python: each condition a list of comparisons,
+    the first rule whose comparisons all hold decides (what durable-rules does with `pri`)."""
 
     def __init__(self, book):
-        self.grades = book.data["indicator"]["grades"]
-        self.colours = book.data["indicator"]["colours"]
+        self.book = book
+        self.tables = {decision: [(rule, self._condition(decision, rule)) for rule in rules]
+                       for decision, rules in book.rules.items()}
 
-    def grade(self, villkor, utfall, referens, aktiviteter):
-        if expected_met(villkor, utfall, referens):
-            key = "met"
-        elif aktiviteter:
-            key = "not_met_with_activities"
-        else:
-            key = "not_met_without_activities"
-        return {"utfall_nyckel": key, "poang": self.grades[key], "farg": self.colours[key]}
+    def _condition(self, decision, rule):
+        checks = []
+        for fact, op, operand in condition_parts(rule):
+            kind = DECISIONS[decision].facts[fact]
+            if op == "in":
+                checks.append((fact, lambda a, b: a in b, set(operand), False))
+                continue
+            if isinstance(operand, str) and operand.startswith("@"):
+                operand = _exact_units(self.book, parameter_number(self.book, operand, rule.id),
+                                       kind.decimals_in(self.book) or 0, rule.id, operand)
+            elif isinstance(operand, str) and op != "eq":
+                checks.append((fact, _OPS[op], operand, True))
+                continue
+            elif kind.kind == NUMBER:
+                operand = _exact_units(self.book, operand, kind.decimals_in(self.book), rule.id, fact)
+            checks.append((fact, _OPS[op], operand, False))
+        return checks
+
+    def decide(self, decision, fact):
+        for rule, checks in self.tables[decision]:
+            for name, compare, operand, is_fact in checks:
+                if not compare(fact[name], fact[operand] if is_fact else operand):
+                    break
+            else:
+                return rule
+        raise LookupError(decision)
 
 
 def rss_mb():
@@ -57,25 +80,28 @@ def rate(func, n):
     return n / (time.perf_counter() - start)
 
 
+KINDS = [
+    ("61%", "Öka", lambda rng: f"{rng.uniform(50, 70):.3f}%"),
+    ("71,9 (2023)", "Öka", lambda rng: f"{rng.uniform(65, 80):.3f}"),
+    ("3/5", "Öka", lambda rng: f"{rng.randint(0, 5)}/5"),
+    ("Nytt värde", "Samtliga", lambda rng: f"{rng.randint(0, 5)}/5"),
+    ("10-15%", "Öka", lambda rng: f"{rng.uniform(5, 20):.3f}%"),
+    ("99 %", "Bibehåll", lambda rng: f"{rng.uniform(95, 100):.3f} %"),
+    ("8,7% (augusti 2024)", "Minska/Bibehålla", lambda rng: f"{rng.uniform(5, 12):.3f}%"),
+    ("+1,4%*", "+/- 0,5 %", lambda rng: f"{rng.uniform(-2, 2):.3f}%"),
+    ("", "minst 30%", lambda rng: f"{rng.uniform(20, 40):.3f}%"),
+]
+
+
 def typed_indicators(n, seed=1):
-    """Indicators as economists type them: the plan's baselines/targets, outcomes at one decimal."""
+    """Indicators as economists type them: the plan's baselines/targets, outcomes with three decimals
+    (so the facts are distinct: no memo, no cache can answer them)."""
     rng = random.Random(seed)
-    kinds = [
-        ("61%", "Öka", lambda: f"{rng.uniform(50, 70):.1f}%"),
-        ("71,9 (2023)", "Öka", lambda: f"{rng.uniform(65, 80):.1f}"),
-        ("3/5", "Öka", lambda: f"{rng.randint(0, 5)}/5"),
-        ("Nytt värde", "Samtliga", lambda: f"{rng.randint(0, 5)}/5"),
-        ("10-15%", "Öka", lambda: f"{rng.uniform(5, 20):.1f}%"),
-        ("99 %", "Bibehåll", lambda: f"{rng.uniform(95, 100):.1f} %"),
-        ("8,7% (augusti 2024)", "Minska/Bibehålla", lambda: f"{rng.uniform(5, 12):.1f}%"),
-        ("+1,4%*", "+/- 0,5 %", lambda: f"{rng.uniform(-2, 2):.1f}%"),
-    ]
     rows = []
     for i in range(n):
-        baseline, target, outcome = kinds[i % len(kinds)]
-        rows.append({"Nämndmål": f"N{i // 25}", "Ingående värde": baseline, "Riktvärde 2025": target,
-                     "Utfall": outcome().replace(".", ","), "Aktiviteter": rng.choice(["JA", "NEJ", None])})
-    return pd.DataFrame(rows)
+        baseline, target, outcome = KINDS[i % len(KINDS)]
+        rows.append((baseline, target, outcome(rng).replace(".", ","), rng.choice(["JA", "NEJ", None])))
+    return rows
 
 
 def main():
@@ -83,68 +109,65 @@ def main():
     parser.add_argument("--decisions", type=int, default=1_000_000)
     args = parser.parse_args()
     book = load_rulebook()
-    uncached = Engine(book, memo_size=0)
+    engine = Engine(book, memo_size=0)
     plain = PlainRules(book)
+
     rng = random.Random(7)
-    facts = [(rng.choice(("gt", "ge", "lt", "le")), rng.randint(0, 10**6), rng.randint(0, 10**6),
-              rng.random() < 0.5) for _ in range(20_000)]
+    kinds = sorted(DECISIONS["indikator"].facts["riktvarde"].words_in(book) - {"saknas"})
+    facts = [{"riktvarde": rng.choice(kinds), "har_utfall": 1, "har_ingaende": 1, "aktiviteter": rng.randint(0, 1),
+              "utfall": rng.randint(0, 10**6), "ingaende_lag": (lo := rng.randint(0, 10**6)),
+              "ingaende_hog": lo + rng.randint(0, 10**5), "troskel": rng.randint(0, 10**6),
+              "foljsamhet": rng.randint(950, 1000)} for _ in range(20_000)]
 
-    def raw(decider):
+    def bare(decider):
         def run(n):
             for i in range(n):
-                decider.grade(*facts[i % len(facts)])
+                decider.decide("indikator", facts[i % len(facts)])
         return run
 
-    engine_raw = rate(raw(uncached), 20_000)
-    plain_raw = rate(raw(plain), 200_000)
-    print(f"Rå klassning (R2), durable-rules utan minne: {engine_raw:,.0f} beslut/s")
-    print(f"Rå klassning (R2), ren Python if/elif:       {plain_raw:,.0f} beslut/s")
-    print(f"  kvot motor/ren Python (rå):                {plain_raw / engine_raw:.1f}x")
+    for fact in facts[:2000]:  # the two agree (else the comparison would be meaningless)
+        assert engine.decide("indikator", fact) is plain.decide("indikator", fact)
+    engine_bare = rate(bare(engine), 20_000)
+    plain_bare = rate(bare(plain), 200_000)
+    print(f"Bart beslut (indikator), durable-rules utan minne: {engine_bare:,.0f} beslut/s")
+    print(f"Bart beslut (indikator), ren Python:               {plain_bare:,.0f} beslut/s")
+    print(f"  kvot motor/ren Python (bart beslut):             {plain_bare / engine_bare:.1f}x")
 
-    table = typed_indicators(20_000, seed=3)
-    cells = [tuple(None if pd.isna(x) else x for x in row) for row in
-             zip(table["Ingående värde"], table["Riktvärde 2025"], table["Utfall"], table["Aktiviteter"])]
+    cells = typed_indicators(40_000, seed=3)
 
-    def full(decider):
+    def full(decider, offset):
         def run(n):
             for i in range(n):
-                grade_indicator(*cells[i % len(cells)], book=book, engine=decider)
+                grade_indicator(*cells[(offset + i) % len(cells)], book=book, engine=decider)
         return run
 
-    rate(full(plain), 2_000)  # warm the parse caches for both
-    engine_full = rate(full(uncached), 20_000)
-    plain_full = rate(full(plain), 20_000)
-    memo = Engine(book)
-    rate(full(memo), 20_000)  # the memo fills with the distinct facts of these indicators
-    memo_full = rate(full(memo), 20_000)
-    print(f"Helt indikatorbeslut (läsa, klassa, förklara), motor utan minne: {engine_full:,.0f} beslut/s")
-    print(f"Helt indikatorbeslut, ren Python:                            {plain_full:,.0f} beslut/s")
-    print(f"  kvot motor/ren Python (helt beslut):                       {plain_full / engine_full:.1f}x")
-    print(f"Helt indikatorbeslut, motor med beslutsminne ({memo.posts} olika fakta): {memo_full:,.0f} beslut/s, "
-          f"kvot {plain_full / memo_full:.1f}x")
+    full(plain, 0)(2_000)  # warm the parse caches for both
+    engine_full = rate(full(engine, 0), 20_000)
+    plain_full = rate(full(plain, 20_000), 20_000)
+    print(f"Helt indikatorbeslut (läsa, besluta, förklara), motor utan minne: {engine_full:,.0f} beslut/s")
+    print(f"Helt indikatorbeslut, ren Python:                                {plain_full:,.0f} beslut/s")
+    print(f"  kvot motor/ren Python (helt beslut, olika indata):            {plain_full / engine_full:.1f}x")
 
-    big = typed_indicators(10_000)
+    rows = [IndicatorRow(id=f"I{i}", kf=1 + i // 1000, goal=f"N{i // 25}", name="x", baseline=b, target=t, outcome=o,
+                         activities=a) for i, (b, t, o, a) in enumerate(typed_indicators(10_000))]
     for label in ("kall (ny motor, tomma cacher)", "varm"):
         if label.startswith("kall"):
             clear_caches()
         start = time.perf_counter()
-        graded = grade_indicators(big, book=book)
-        goals = rollup_goals(pd.concat([big, graded], axis=1), book=book)
+        assessment = assess(rows, book=book)
         elapsed = time.perf_counter() - start
-        posts = engine_module.get_engine(book).posts
-        print(f"10 000 indikatorer bedömda och sammanvägda till {len(goals)} mål, {label}: {elapsed:.3f} s "
-              f"({posts} beslut gick genom durable-rules totalt)")
+        print(f"10 000 indikatorer bedömda och sammanvägda till {len(assessment.goals)} mål, {label}: {elapsed:.3f} s")
 
-    memo_engine = engine_module.get_engine(book)
     n = args.decisions
-    warm = 50_000
-    for i in range(warm):
-        memo_engine.grade(*facts[i % len(facts)])
-        uncached.grade(*facts[i % len(facts)])
+    fact = dict(facts[0], riktvarde="oka")
+    for i in range(50_000):  # warm-up
+        fact["utfall"] = i
+        engine.decide("indikator", fact)
     before = rss_mb()
     start = time.perf_counter()
     for i in range(n):
-        uncached.grade("gt", i % 1_000_003, 500_000, i & 1)
+        fact["utfall"] = i % 1_000_003
+        engine.decide("indikator", fact)
     elapsed = time.perf_counter() - start
     after = rss_mb()
     print(f"RSS före/efter {n:,} beslut genom durable-rules: {before:.1f} MB / {after:.1f} MB "

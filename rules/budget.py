@@ -1,104 +1,185 @@
-"""R5 budget adherence, R8 saving, R9 full-year price effect, R10 reconciliation, R11 volumes."""
+"""R5 budget adherence, R8 the saving and its base, R9 full-year price effect, R10 reconciliation,
+R11 volumes.
 
-from dataclasses import dataclass, field
+Decisions (the adherence colour, whether a row belongs to the saving's base, whether a stated sum
+differs) are the rulebook's rules; the arithmetic around them is plain Decimal arithmetic.
+"""
+
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from . import values as v
 from .engine import get_engine, scale_int
 from .errors import VPInputError
+from .facts import MICRO
+from .records import finding_at, finding_of
 from .rulebook import load_rulebook
+from .text import render, with_rule
+
+_FLOOR = -(10**12)  # adherence facts below this are red whatever they are: kept small for the engine
 
 
 def _dec(x):
     return Decimal(repr(float(x)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BudgetResult:
-    adherence: float        # fraction, rounded as banded (0.986 for 98,6 %)
-    deviation: float        # budget - utfall: + överskott, - underskott
+    adherence: float | None   # fraction, rounded as compared (0.986 for 98,6 %)
+    deviation: float          # budget - utfall: + överskott, - underskott
     colour: str
     explanation: str
-    rule: str = "R5"
-    parameters: dict = field(default_factory=dict)
+    rule: str
 
 
-def budget_adherence(budget, utfall, book=None, where=("budget", "utfall")):
-    """R5: adherence = 100 % - |utfall - budget| / |budget|, rounded half up, banded by the engine."""
+def budget_adherence(budget, utfall, book=None, where=("budget", "utfall"), engine=None):
+    """R5: adherence = 100 % - |utfall - budget| / |budget|, rounded half up; the rules colour it."""
     book = book or load_rulebook()
     w_budget, w_out = where
     b = v.parse_amount(budget, w_budget, book)
     u = v.parse_amount(utfall, w_out, book)
-    if b == 0:
-        raise VPInputError(w_budget, "0", "är noll; följsamhet mot en budget på 0 går inte att räkna.")
     decimals = book.data["budget"]["round_decimals"]
-    percent = Decimal(100) - abs(_dec(u) - _dec(b)) / abs(_dec(b)) * 100
-    units = scale_int(percent, decimals)
-    colour = get_engine(book).budget_colour(units)
-    adherence_pct = units / 10 ** decimals
+    units = 0
+    if b:
+        percent = Decimal(100) - abs(_dec(u) - _dec(b)) / abs(_dec(b)) * 100
+        units = max(scale_int(percent, decimals), _FLOOR)
+    rule = (engine or get_engine(book)).decide("budget", {"budget_noll": 0 if b else 1, "foljsamhet": units})
     deviation = float(_dec(b) - _dec(u))
     side = book.data["budget"]["surplus_label"] if deviation >= 0 else book.data["budget"]["deficit_label"]
-    explanation = (f"Budget {v.format_number(b)}, utfall {v.format_number(u)}: avvikelse "
-                   f"{v.format_number(deviation)} ({side}), följsamhet {v.format_fixed(adherence_pct, decimals)} %"
-                   f" → {colour}.")
-    return BudgetResult(adherence_pct / 100, deviation, colour, explanation,
-                        parameters={"följsamhet_procent": adherence_pct, "färg": colour})
+    adherence_pct = units / 10 ** decimals
+    words = {"budget": v.format_number(b), "utfall": v.format_number(u), "avvikelse": v.format_number(deviation),
+             "sida": side, "foljsamhet": f"{v.format_fixed(adherence_pct, decimals)}\u00a0%"}
+    sentence = render(book, rule.text, words)
+    if "error" in rule.then:
+        raise VPInputError(w_budget, v.format_number(b), sentence, rule=rule.id)
+    return BudgetResult(adherence_pct / 100, deviation, rule.then["colour"], with_rule(sentence, rule.id), rule.id)
+
+
+# --- R8 the saving ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class BaseDecision:
+    in_base: bool
+    rule: str
+    explanation: str
+
+
+def saving_base_row(kind, volume_based, book=None, where="volymbaserad", engine=None):
+    """R8: does a budget row belong to the saving's base? `kind` is "rad" or "summa", `volume_based`
+    True, False or None (not stated)."""
+    book = book or load_rulebook()
+    word = "tom" if volume_based is None else ("ja" if volume_based else "nej")
+    rule = (engine or get_engine(book)).decide("budgetrad", {"radtyp": kind, "volymbaserad": word})
+    sentence = render(book, rule.text)
+    if "error" in rule.then:
+        raise VPInputError(where, None, sentence, rule=rule.id)
+    return BaseDecision(rule.then["in_base"], rule.id, with_rule(sentence, rule.id))
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLine:
+    """One budget row as read: its kind as the rules name it ("rad", "summa" or None if unreadable),
+    its area (LSS, SoL, "" or None), whether it belongs to the saving's base (None: unknown), its
+    amounts by column (None: unreadable) and its utfall as typed."""
+
+    row: object
+    kind: str | None
+    law: str | None
+    in_base: bool | None
+    amounts: dict
+
+
+def read_budget(rows, columns, kinds, column_names, book=None, engine=None):
+    """Read budget rows (rules.records.BudgetRow) for R5, R8 and R10: labels, amounts and the R8
+    decision per row. `kinds` maps a Radtyp label to the rules' word ({"Rad": "rad", "Summa":
+    "summa"}), `column_names` names the label columns in messages. Returns (lines, findings)."""
+    book = book or load_rulebook()
+    findings = []
+
+    def read(reader, *args, **kwargs):
+        try:
+            return reader(*args, **kwargs)
+        except VPInputError as exc:
+            findings.append(finding_of(exc))
+            return None
+
+    laws = ("", *book.data["splits"]["lss_sol"])
+    lines = []
+    for row in rows:
+        label = read(v.read_label, row.kind, row.place("kind"), tuple(kinds), column_names["kind"])
+        kind = kinds.get(label) if label is not None else None
+        law = read(v.read_label, row.law, row.place("law"), laws, column_names["law"])
+        volume = read(v.read_yes_no, row.volume_based, row.place("volume_based"), book)
+        in_base = None
+        if kind is not None and (volume is not None or row.volume_based is None
+                                 or (isinstance(row.volume_based, str) and not row.volume_based.strip())):
+            decision = read(saving_base_row, kind, volume, book, where=row.place("volume_based"), engine=engine)
+            in_base = decision.in_base if decision else None
+        amounts = {column: read(v.parse_amount, row.amounts.get(column), row.place(column), book) for column in columns}
+        lines.append(BudgetLine(row, kind, law, in_base, amounts))
+    return lines, findings
+
+
+def saving_base(lines, column):
+    """R8: the sum of `column` over the rows the rules put in the saving's base; None when a row's
+    membership or amount could not be read (its finding says why)."""
+    total = Decimal(0)
+    for line in lines:
+        if line.kind is None or line.in_base is None:
+            return None
+        if line.in_base:
+            if line.amounts.get(column) is None:
+                return None
+            total += _dec(line.amounts[column])
+    return float(total)
 
 
 def saving(bas, book=None, where="bas"):
     """R8: the saving on the not volume-based activity, a negative budget effect (-1,7 for 56,7)."""
     book = book or load_rulebook()
     base = v.parse_amount(bas, where, book)
-    rate = _dec(book.data["saving"]["rate"])
-    effect = -(_dec(base) * rate)
+    effect = -(_dec(base) * _dec(book.data["saving"]["rate"]))
     decimals = book.data["saving"]["decimals"]
     return float(effect.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
+# --- R9, R11 ------------------------------------------------------------------------------------------
 def full_year_effect(sats, startmanad, book=None, where=("sats", "startmånad")):
     """R9: rate x months in force / 12, months in force = 13 - start month (start on the 1st)."""
     book = book or load_rulebook()
     w_rate, w_month = where
     rate = v.parse_rate(sats, w_rate, book)
     months = book.data["price"]["months_in_year"]
-    month_value = v.parse_value(startmanad, w_month, book)
-    if month_value.kind != v.NUMBER:
-        raise VPInputError(w_month, month_value.text or None, "ska vara ett månadsnummer 1–12.")
-    month = month_value.number
-    if month != int(month) or not 1 <= month <= months:
-        raise VPInputError(w_month, month_value.text, f"är ingen månad (1–{months}).", "Juni = 6.")
-    return float(_dec(rate) * (months + 1 - int(month)) / months)
+    month = v.parse_whole(startmanad, w_month, 1, months, "en månad (juni = 6)", book)
+    return float(_dec(rate) * (months + 1 - month) / months)
 
 
 def volume_adjustment(budgeterad_volym, ny_volym, standardkostnad, book=None,
                       where=("budgeterad_volym", "ny_volym", "standardkostnad")):
     """R11: (new volume - budgeted volume) x standard cost per volume unit."""
     book = book or load_rulebook()
-    old = v.parse_amount(budgeterad_volym, where[0], book)
-    new = v.parse_amount(ny_volym, where[1], book)
+    old = v.parse_amount(budgeterad_volym, where[0], book, hint="Skriv en volym, t.ex. 390.")
+    new = v.parse_amount(ny_volym, where[1], book, hint="Skriv en volym, t.ex. 390.")
     cost = v.parse_amount(standardkostnad, where[2], book)
     return float((_dec(new) - _dec(old)) * _dec(cost))
 
 
-@dataclass(frozen=True)
-class Finding:
-    """Something a person should look at: where, what, and both figures."""
-
-    where: str
-    message: str
-    stated: float | None = None
-    computed: float | None = None
-    rule: str = "R10"
-
-
-def reconcile_sum(label, rows, stated, where, book=None):
-    """R10: a stated sum that differs from its rows by more than the tolerance is a finding."""
+# --- R10 reconciliation ----------------------------------------------------------------------------
+def decide_reconciliation(rows, stated, book=None, engine=None):
+    """R10: (the rule that decided, the rows' sum, stated - sum) for a stated sum and its rows."""
     book = book or load_rulebook()
-    tolerance = _dec(book.data["reconciliation"]["tolerance"])
     computed = sum((_dec(x) for x in rows), Decimal(0))
-    if abs(computed - _dec(stated)) > tolerance:
-        return Finding(where, f"{label}: angiven summa {v.format_number(stated)} men raderna summerar till "
-                              f"{v.format_number(float(computed))} (skillnad "
-                              f"{v.format_number(float(_dec(stated) - computed))}).",
-                       stated=float(stated), computed=float(computed))
-    return None
+    difference = _dec(stated) - computed
+    units = min(scale_int(abs(difference), MICRO), 2**61)
+    return (engine or get_engine(book)).decide("avstamning", {"skillnad": units}), computed, difference
+
+
+def reconcile_sum(label, rows, stated, where, book=None, engine=None):
+    """R10: a stated sum against the sum of its rows; a finding when the rules say it differs."""
+    book = book or load_rulebook()
+    rule, computed, difference = decide_reconciliation(rows, stated, book, engine)
+    if not rule.then["differs"]:
+        return None
+    words = {"summa": label, "angiven": v.format_number(stated), "beraknad": v.format_number(float(computed)),
+             "skillnad_tecken": v.format_number(float(difference))}
+    return finding_at(rule.id, where, with_rule(render(book, rule.text, words), rule.id),
+                      stated=float(stated), computed=float(computed))

@@ -1,4 +1,11 @@
-"""The only module that touches durable-rules.
+"""The only module that touches durable-rules: it turns the rulebook's declared rules into rulesets
+and makes every decision by posting one fact to them.
+
+A decision is a table of rules tried in the order the rulebook writes them; the first whose
+condition holds fires ("first hit"). In durable-rules each rule gets that order as its priority
+(`pri`): one posted event is consumed by exactly one rule, the matching one with the lowest `pri`.
+The action of every rule only records which rule fired; what the rule gives (its `then`) is data in
+the rulebook, and arithmetic (averages, shares, rounding) is plain Python around the decision.
 
 durable-rules 2.0.28 is unmaintained and was measured failing here in these ways, each guarded below:
 - several threads calling one engine: wrong results and segfaults -> one lock around every call;
@@ -7,61 +14,51 @@ durable-rules 2.0.28 is unmaintained and was measured failing here in these ways
 - its background dispatcher threads race the caller (stray `None` results) -> they are never started
   (no timers are used);
 - text compared with numbers without error, `True` counted as a number, floats printed as `1e-05`
-  rejected -> facts carry only validated ints (fixed-point) and known words;
+  rejected -> every fact is checked against `facts.DECISIONS` before it is posted: whole numbers
+  (fixed point) and known words only;
 - an exception inside an action is swallowed into the state -> checked after every call;
-- a state field named like a condition field re-fires forever -> conditions and results use
-  disjoint names (results start with `beslut_`).
-At load, every band's boundary values run through the engine; a disagreement with the rulebook
-stops the start.
+- a state field named like a condition field re-fires forever -> the only state field written is
+  `beslut_regel`, and no fact is named so.
 
-Decisions are memoised per engine (a bounded LRU keyed by the exact fact): a fact the engine has
-decided is not posted again. The facts are small fixed-point tuples, so a workbook's thousands of
-indicators repeat few of them; the memo keeps memory flat (bounded) and is off with memo_size=0.
-
-The rulesets are plain dicts built from the rulebook (data, not code): thresholds, grades, colours
-and statuses come from the TOML file, and actions are looked up by name.
+Decisions may be memoised per engine (a bounded LRU keyed by the exact fact, `memo_size`; 0 turns it
+off): a fact the engine has decided is not posted again.
 """
 
 import itertools
-import json
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from durable import engine as _durable
 
 from .errors import EngineError, RulebookError
-from .rulebook import COMPARISONS, load_rulebook
+from .facts import COUNT, DECISIONS, FLAG, NUMBER, WORD
+from .rulebook import COMPARISONS, condition_parts, load_rulebook, parameter_number
 
 _LOCK = threading.RLock()
 _SESSION_IDS = itertools.count(1)
-_RULESET_IDS = itertools.count(1)
-RESULT_PREFIX = "beslut_"
-
-# Condition field names (what the rules read) — never used as result names.
-CONDITION_FIELDS = ("villkor", "utfall", "referens", "aktiviteter", "medel", "dominant", "foljsamhet",
-                    "har_namndmal", "manuell")
-OUTCOMES = ("met", "not_met_with_activities", "not_met_without_activities")
+_ENGINE_IDS = itertools.count(1)
+RESULT_FIELD = "beslut_regel"
+ALWAYS = "alltid"  # a fact field every fact has (value 1): a rule without `when` matches it
+_OPS = {"gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}
 
 
 class _Host(_durable.Host):
-    """A durable-rules host without the background dispatcher threads, with actions from data."""
+    """A durable-rules host without the background dispatcher threads; actions record the rule."""
 
     def _run(self):  # the timer/dispatch threads would race the caller; no timers are used
         pass
 
     def get_action(self, action_name):
-        """Actions are named `set:{json}`: they write the given `beslut_*` fields into the state."""
-        kind, _, payload = action_name.partition(":")
-        if kind != "set":
+        """Actions are named `regel:<order>`: they write the order of the rule that fired."""
+        kind, _, order = action_name.partition(":")
+        if kind != "regel" or not order.isdigit():
             raise EngineError(f"Okänd åtgärd i regelverket: {action_name}")
-        fields = json.loads(payload)
-        for field in fields:
-            if not field.startswith(RESULT_PREFIX) or field[len(RESULT_PREFIX):] in CONDITION_FIELDS:
-                raise EngineError(f"Resultatfältet {field} krockar med ett villkorsfält.")
+        order = int(order)
 
         def action(c):
-            for field, value in fields.items():
-                setattr(c.s, field, value)
+            setattr(c.s, RESULT_FIELD, order)
 
         return action
 
@@ -69,247 +66,176 @@ class _Host(_durable.Host):
 _HOST = _Host()
 
 
-def _set(**fields):
-    return "set:" + json.dumps({RESULT_PREFIX + k: v for k, v in fields.items()}, ensure_ascii=False,
-                               sort_keys=True)
-
-
-def _cond(**parts):
-    return {"all": [{"m": {"$and": list(parts.values())} if len(parts) > 1 else next(iter(parts.values()))}]}
-
-
-_OPS = {"gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}
-_NEGATED = {"gt": "le", "ge": "lt", "lt": "ge", "le": "gt"}
-
-
 def scale_int(x, decimals):
-    """Half-up rounding of a Decimal/Fraction/int to an int number of 10**-decimals units."""
-    from decimal import ROUND_HALF_UP, Decimal
-    from fractions import Fraction
-
+    """Half-up rounding of a number (Decimal, Fraction, int, float) to whole 10**-decimals units."""
     if isinstance(x, Fraction):
         x = Decimal(x.numerator) / Decimal(x.denominator)
+    elif isinstance(x, float):
+        x = Decimal(repr(x))
     return int((Decimal(x) * (Decimal(10) ** decimals)).to_integral_value(rounding=ROUND_HALF_UP))
 
 
-def _band_rules(bands, label_key, field, decimals, result=None):
-    """One rule per band [min, previous min) on an int field in 10**-decimals units, highest first;
-    the lowest band also takes everything below its min (no value falls outside every band)."""
-    result = result or label_key
-    rules, previous = {}, None
-    for index, entry in enumerate(bands):
-        cond = {}
-        if index < len(bands) - 1:
-            cond["lo"] = {"$gte": {field: scale_int(str(entry["min"]), decimals)}}
-        if previous is not None:
-            cond["hi"] = {"$lt": {field: previous}}
-        if not cond:  # a single band: everything
-            cond["lo"] = {"$gte": {field: -(2**62)}}
-        rules[f"band_{index}"] = {**_cond(**cond), "run": _set(**{result: entry[label_key]})}
-        previous = scale_int(str(entry["min"]), decimals)
-    return rules
-
-
-def build_rulesets(book, suffix):
-    """The durable-rules rulesets for one rulebook, as plain dicts (names get a per-load suffix)."""
-    ind = book.data["indicator"]
-    indicator = {}
-    for op in COMPARISONS:
-        villkor = {"villkor": op}
-        met = {_OPS[op]: {"utfall": {"$m": "referens"}}}
-        not_met = {_OPS[_NEGATED[op]]: {"utfall": {"$m": "referens"}}}
-        for outcome, compare, activities in (
-            ("met", met, None),
-            ("not_met_with_activities", not_met, 1),
-            ("not_met_without_activities", not_met, 0),
-        ):
-            parts = {"v": villkor, "c": compare}
-            if activities is not None:
-                parts["a"] = {"aktiviteter": activities}
-            indicator[f"{op}_{outcome}"] = {
-                **_cond(**parts),
-                "run": _set(utfall_nyckel=outcome, poang=ind["grades"][outcome], farg=ind["colours"][outcome]),
-            }
-
-    band = _band_rules(book.data["goal"]["bands"], "status", "medel", book.data["goal"]["round_decimals"])
-    cap = {}
-    for index, (colour, status) in enumerate(book.data["goal"]["dominant_cap"].items()):
-        cap[f"cap_{index}"] = {**_cond(c={"dominant": colour}), "run": _set(tak=status)}
-    cap["no_dominant"] = {**_cond(c={"dominant": ""}), "run": _set(tak="")}
-
-    budget = _band_rules(book.data["budget"]["bands"], "colour", "foljsamhet", book.data["budget"]["round_decimals"],
-                         result="farg")
-    kf = {
-        "override": {**_cond(m={"manuell": 1}), "run": _set(kalla="override")},
-        "board_goal": {**_cond(m={"manuell": 0}, g={"har_namndmal": 1}), "run": _set(kalla="board_goal")},
-        "indicative": {**_cond(m={"manuell": 0}, g={"har_namndmal": 0}), "run": _set(kalla="indicative")},
-    }
-    return {
-        f"vp_indikator_{suffix}": indicator,
-        f"vp_malband_{suffix}": band,
-        f"vp_maltak_{suffix}": cap,
-        f"vp_budget_{suffix}": budget,
-        f"vp_kfmal_{suffix}": kf,
-    }
+def _exact_units(book, value, decimals, rule_id, what):
+    """A number of the rulebook in the fact's units; more decimals than the fact has is an error (a
+    threshold of 99,45 cannot be compared with adherence in tenths without a guess)."""
+    exact = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
+    units = exact * (Decimal(10) ** decimals)
+    if units != units.to_integral_value():
+        raise RulebookError(f"Regelboken {book.path.name}: regeln {rule_id} jämför med {what} = {value}, som har fler "
+                            f"decimaler än faktumet ({decimals}).")
+    return int(units)
 
 
 class Engine:
-    """The classification rules of one rulebook, run in durable-rules."""
+    """The declared rules of one rulebook, compiled into durable-rules rulesets."""
 
     def __init__(self, book, memo_size=8192):
         self.book = book
         self.memo_size = memo_size
         self._memo = OrderedDict()
-        self.posts = 0  # decisions that went through durable-rules (for the benchmark)
-        suffix = next(_RULESET_IDS)
-        self.rulesets = build_rulesets(book, suffix)
-        self._names = {key.rsplit("_", 1)[0]: key for key in self.rulesets}
+        self.posts = Counter()  # decisions that went through durable-rules, per decision
+        self._suffix = next(_ENGINE_IDS)
+        self._rulesets = {}     # decision -> {partition word or None: ruleset name}
+        self._domains = {}      # decision -> {fact: set of words} for WORD facts
+        definitions = {}
+        for decision, rules in book.rules.items():
+            definitions.update(self._compile(decision, rules))
         with _LOCK:
-            _HOST.register_rulesets(json.loads(json.dumps(self.rulesets)))
-        self.goal_statuses = [entry["status"] for entry in book.data["goal"]["bands"]]
-        self.self_check()
+            _HOST.register_rulesets(definitions)
 
-    def _post(self, kind, fact):
-        """One decision: from the memo, or a fresh session, one event, state checked, session deleted."""
-        key = (kind, *fact.values())
-        with _LOCK:
-            known = self._memo.get(key)
-            if known is not None:
-                self._memo.move_to_end(key)
-                return dict(known)
-            decision = self._decide(kind, fact)
-            if self.memo_size:
-                self._memo[key] = decision
+    # --- building --------------------------------------------------------------------------------
+    def _compile(self, decision, rules):
+        spec = DECISIONS[decision]
+        self._domains[decision] = {name: fact.words_in(self.book) for name, fact in spec.facts.items()
+                                   if fact.kind == WORD}
+        compiled = [(rule, self._condition(decision, rule)) for rule in rules]
+        groups = {None: list(compiled)}
+        if spec.partition:
+            words = self._domains[decision][spec.partition]
+            groups = {word: [(r, c) for r, c in compiled if self._applies(r, spec.partition, word)] for word in words}
+        names, out = {}, {}
+        for word, members in groups.items():
+            name = f"vp{self._suffix}_{decision}_{word or 'alla'}"
+            out[name] = {f"r{rule.order}": {"pri": rule.order + 1, **condition, "run": f"regel:{rule.order}"}
+                         for rule, condition in members}
+            names[word] = name
+        self._rulesets[decision] = names
+        return out
+
+    @staticmethod
+    def _applies(rule, fact, word):
+        spec = rule.when.get(fact)
+        if spec is None:
+            return True
+        return word in spec if isinstance(spec, list) else spec == word
+
+    def _condition(self, decision, rule):
+        facts = DECISIONS[decision].facts
+        parts = []
+        for fact, op, operand in condition_parts(rule):
+            kind = facts[fact]
+            if op == "eq":
+                parts.append({fact: self._literal(kind, operand, rule, fact)})
+            elif op == "in":
+                parts.append({"$or": [{fact: self._literal(kind, value, rule, fact)} for value in operand]})
+            elif op in COMPARISONS:
+                if isinstance(operand, str) and operand.startswith("@"):
+                    value = _exact_units(self.book, parameter_number(self.book, operand, rule.id),
+                                         kind.decimals_in(self.book) or 0, rule.id, operand[1:])
+                elif isinstance(operand, str):
+                    value = {"$m": operand}
+                else:
+                    value = self._literal(kind, operand, rule, fact)
+                parts.append({_OPS[op]: {fact: value}})
+        if not parts:
+            parts = [{ALWAYS: 1}]
+        return {"all": [{"m": parts[0] if len(parts) == 1 else {"$and": parts}}]}
+
+    def _literal(self, kind, value, rule, fact):
+        if kind.kind == NUMBER:
+            return _exact_units(self.book, value, kind.decimals_in(self.book), rule.id, fact)
+        return value
+
+    # --- deciding --------------------------------------------------------------------------------
+    def decide(self, decision, fact):
+        """The rule that fires for `fact` (a dict of the decision's facts, see facts.DECISIONS)."""
+        self._check(decision, fact)
+        key = (decision, *fact.values())
+        if self.memo_size:
+            with _LOCK:
+                known = self._memo.get(key)
+                if known is not None:
+                    self._memo.move_to_end(key)
+                    return known
+        rule = self._post(decision, fact)
+        if self.memo_size:
+            with _LOCK:
+                self._memo[key] = rule
                 if len(self._memo) > self.memo_size:
                     self._memo.popitem(last=False)
-            return dict(decision)
+        return rule
 
-    def _decide(self, kind, fact):
-        name = self._names[kind]
+    def _post(self, decision, fact):
+        partition = DECISIONS[decision].partition
+        name = self._rulesets[decision][fact[partition] if partition else None]
         with _LOCK:
-            self.posts += 1
+            self.posts[decision] += 1
             sid = str(next(_SESSION_IDS))
             try:
-                state = _HOST.post(name, {"sid": sid, **fact})
+                state = _HOST.post(name, {"sid": sid, ALWAYS: 1, **fact})
             except _durable.MessageNotHandledException:
-                raise EngineError(f"Ingen regel i {kind} gäller för {fact}.") from None
+                raise EngineError(f"Ingen regel i beslutet {decision} gäller för {fact}.") from None
             finally:
                 _HOST.delete_state(name, sid)
         if state is None:
-            raise EngineError(f"Regelmotorn gav inget svar för {kind} {fact}.")
+            raise EngineError(f"Regelmotorn gav inget svar i beslutet {decision} för {fact}.")
         if "exception" in state:
-            raise EngineError(f"En regel i {kind} föll: {state['exception']}")
-        return {key[len(RESULT_PREFIX):]: value for key, value in state.items() if key.startswith(RESULT_PREFIX)}
+            raise EngineError(f"En regel i beslutet {decision} föll: {state['exception']}")
+        order = state.get(RESULT_FIELD)
+        if not isinstance(order, int):
+            raise EngineError(f"Regelmotorn angav ingen regel i beslutet {decision} för {fact}.")
+        return self.book.rules[decision][order]
 
-    # --- the decisions -------------------------------------------------------------------------
-    def grade(self, villkor, utfall, referens, aktiviteter):
-        """R2: met / not met with or without activities; ints are fixed-point (see values.to_micro)."""
-        _require_int(utfall, "utfall")
-        _require_int(referens, "referens")
-        if villkor not in COMPARISONS:
-            raise EngineError(f"Okänt villkor {villkor!r}.")
-        return self._post("vp_indikator", {"villkor": villkor, "utfall": utfall, "referens": referens,
-                                           "aktiviteter": 1 if aktiviteter else 0})
-
-    def goal_band(self, medel_units):
-        """R3: the status band of an average given in 10**-round_decimals units."""
-        _require_int(medel_units, "medel")
-        return self._post("vp_malband", {"medel": medel_units})["status"]
-
-    def goal_cap(self, dominant_colour):
-        """R3 decision: the best status a goal can have given its dominant indicator's colour."""
-        colour = dominant_colour or ""
-        if colour and colour not in self.book.data["goal"]["dominant_cap"]:
-            raise EngineError(f"Okänd färg {colour!r}.")
-        return self._post("vp_maltak", {"dominant": colour})["tak"]
-
-    def budget_colour(self, adherence_units):
-        """R5: the colour of a budget adherence given in 10**-round_decimals percent units."""
-        _require_int(adherence_units, "foljsamhet")
-        return self._post("vp_budget", {"foljsamhet": adherence_units})["farg"]
-
-    def kf_source(self, has_board_goal, has_override):
-        """R4: which status a KF goal takes — the board goal's, the indicative one, or the override."""
-        return self._post("vp_kfmal", {"har_namndmal": 1 if has_board_goal else 0,
-                                       "manuell": 1 if has_override else 0})["kalla"]
-
-    # --- start-up check ------------------------------------------------------------------------
-    def self_check(self):
-        """Run every boundary through the engine; refuse to start if it disagrees with the rulebook."""
-        try:
-            problems = self._boundary_problems()
-        except EngineError as exc:
-            problems = [str(exc)]
-        if problems:
-            raise RulebookError("Regelmotorn och regelboken är inte överens: " + "; ".join(problems))
-
-    def _boundary_problems(self):
-        """Every band's boundary values and every comparison, engine vs the rulebook read directly."""
-        problems = []
-        ind = self.book.data["indicator"]
-        for op in COMPARISONS:
-            for utfall in (-1, 0, 1):
-                for activities in (False, True):
-                    truth = expected_met(op, utfall, 0)
-                    outcome = "met" if truth else (
-                        "not_met_with_activities" if activities else "not_met_without_activities")
-                    got = self.grade(op, utfall, 0, activities)
-                    want = {"utfall_nyckel": outcome, "poang": ind["grades"][outcome], "farg": ind["colours"][outcome]}
-                    if got != want:
-                        problems.append(f"indikator {op} {utfall} vs 0: {got} != {want}")
-        goal = self.book.data["goal"]
-        problems += _band_problems("målband", goal["bands"], "status", goal["round_decimals"], self.goal_band)
-        for colour, cap in goal["dominant_cap"].items():
-            if self.goal_cap(colour) != cap:
-                problems.append(f"måltak {colour}")
-        budget = self.book.data["budget"]
-        problems += _band_problems("budgetband", budget["bands"], "colour", budget["round_decimals"],
-                                   self.budget_colour)
-        return problems
-
-
-def _band_problems(label, bands, label_key, decimals, decide):
-    """Each band's lower edge, one unit below and one above, through the engine vs the rulebook."""
-    problems = []
-    for entry in bands:
-        low = scale_int(str(entry["min"]), decimals)
-        for units in (low - 1, low, low + 1):
-            want = expected_band(bands, label_key, units, decimals)
-            got = decide(units)
-            if got != want:
-                problems.append(f"{label} {units}: {got!r} != {want!r}")
-    return problems
-
-
-def expected_met(op, utfall, referens):
-    """The comparison read straight from its name (used to check the engine, and as the baseline)."""
-    return {"gt": utfall > referens, "ge": utfall >= referens, "lt": utfall < referens,
-            "le": utfall <= referens}[op]
-
-
-def expected_band(bands, label_key, units, decimals):
-    """The band label for a value in 10**-decimals units, read straight from the rulebook list
-    (the lowest band also takes everything below its min)."""
-    for entry in bands:
-        if units >= scale_int(str(entry["min"]), decimals):
-            return entry[label_key]
-    return bands[-1][label_key]
-
-
-def _require_int(value, name):
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise EngineError(f"{name} måste vara ett heltal (fast punkt) innan det når regelmotorn, fick {value!r}.")
+    def _check(self, decision, fact):
+        """Only whole numbers and known words reach durable-rules (see the module docstring)."""
+        spec = DECISIONS.get(decision)
+        if spec is None:
+            raise EngineError(f"Okänt beslut {decision!r}.")
+        if fact.keys() != spec.facts.keys():
+            raise EngineError(f"Beslutet {decision} behöver faktan {sorted(spec.facts)}, fick {sorted(fact)}.")
+        domains = self._domains[decision]
+        for name, value in fact.items():
+            kind = spec.facts[name].kind
+            if kind == WORD:
+                if value not in domains[name]:
+                    raise EngineError(f"{name} = {value!r} är inget känt ord i beslutet {decision}.")
+            elif type(value) is not int:
+                raise EngineError(f"{name} måste vara ett heltal (fast punkt) innan det når regelmotorn, fick {value!r}.")
+            elif (kind == FLAG and value not in (0, 1)) or (kind == COUNT and value < 0):
+                raise EngineError(f"{name} = {value} är utanför sitt område i beslutet {decision}.")
+            elif abs(value) >= 2**62:
+                raise EngineError(f"{name} = {value} är för stort för regelmotorn.")
 
 
 _ENGINES = {}
 
 
 def get_engine(book=None):
-    """The engine for a rulebook (default: 2025), built and self-checked once."""
+    """The engine for a rulebook (default: 2025), built and self-checked once: the rulebook's own
+    examples are run through it, and a disagreement stops the start naming the rule."""
     book = book or load_rulebook()
     with _LOCK:
         engine = _ENGINES.get(book.path)
-        if engine is None or engine.book is not book:
-            engine = Engine(book)
-            _ENGINES[book.path] = engine
+        if engine is not None and engine.book is book:
+            return engine
+        engine = Engine(book)
+        from .selftest import check_examples
+
+        check_examples(engine)
+        _ENGINES[book.path] = engine
         return engine
+
+
+def clear():
+    with _LOCK:
+        _ENGINES.clear()

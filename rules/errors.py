@@ -1,8 +1,18 @@
 """Errors a user can act on: Swedish, naming the cell or argument and the text that was typed."""
 
-
 # How a cell shows an error in Excel (a VP function's readable reason instead of a traceback).
 CELL_ERROR_PREFIX = "#VP-FEL: "
+
+# At most this many characters of what was typed are quoted in a message (a cell may hold 32 767).
+QUOTE_LENGTH = 60
+
+
+def quote(text, limit=QUOTE_LENGTH):
+    """What was typed, shortened for a message: a person must recognise it, not read all of it."""
+    text = str(text).replace("\r", " ").replace("\n", " ")
+    if len(text) > limit:
+        return f"{text[:limit]}… ({len(text)} tecken)"
+    return text
 
 
 class VPError(Exception):
@@ -12,16 +22,18 @@ class VPError(Exception):
 class VPInputError(VPError, ValueError):
     """A value that cannot be read or used as typed.
 
-    `where` names the place (an argument such as "utfall", or "Indikatorer!F7"), `text` is what was
-    typed, `hint` says what to write instead.
+    `where` names the place (an argument such as "utfall", or a `records.Place` such as
+    Indikatorer!F7), `text` is what was typed (quoted, shortened), `hint` says what to write instead,
+    `rule` is the id of the rule that refused it (R1 for reading).
     """
 
-    def __init__(self, where, text, problem, hint=""):
+    def __init__(self, where, text, problem, hint="", rule="R1"):
         self.where = where
         self.text = text
         self.problem = problem
         self.hint = hint
-        shown = "" if text is None else f" '{text}'"
+        self.rule = rule
+        shown = "" if text is None else f" '{quote(text)}'"
         message = f"{where}:{shown} {problem}"
         if hint:
             message += f" {hint}"

@@ -1,64 +1,37 @@
 """R3 and R4: indicators roll up to the board goal (nämndmål), board goals to the KF goal.
 
 The average is exact (grades are halves), rounded half up to the rulebook's decimals as Excel's
-ROUND does, then banded by the engine; a dominant indicator's colour may cap the status.
+ROUND does; the rulebook's `mal` rules then decide the status (bands, the dominant indicator's cap,
+not assessed) and its `kf` rules which status a KF goal takes.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 from . import values as v
 from .engine import get_engine, scale_int
-from .errors import CELL_ERROR_PREFIX, VPInputError
+from .errors import CELL_ERROR_PREFIX, VPInputError, quote
 from .rulebook import load_rulebook
+from .text import render, with_rule
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GoalResult:
-    average: float | None     # rounded to the rulebook's decimals
+    average: float | None     # rounded to the rulebook's decimals; None when not assessed
     status: str
+    explanation: str          # the rule's sentence, notes, and the rule id
+    rule: str
+    counted: int = 0          # assessed indicators in the average
+
+
+@dataclass(frozen=True, slots=True)
+class KFResult:
+    status: str               # what counts: the manual judgement if there is one, else computed
+    computed: str             # the status from the board goal / the office's indicators
+    source: str               # override, board_goal or indicative (keys of [kf.sources])
     explanation: str
-    computed_status: str = ""  # for KF goals: the status before a manual judgement
-    rule: str = "R3"
-    parameters: dict = field(default_factory=dict)
-
-
-def read_grades(grades, where="poäng", book=None, errors=None):
-    """The assessed grades among cell values: numbers 0..1 count, 'Ej bedömd' and empty are left out.
-
-    A cell showing a VP function's error (#VP-FEL: …) is left out too, as the batch leaves out a row
-    with an error, and counted in `errors` (a list) so the explanation can say so.
-    """
-    book = book or load_rulebook()
-    not_assessed = {book.data["indicator"]["labels"]["not_assessed"].casefold(),
-                    book.data["goal"]["not_assessed"].casefold()}
-    allowed = {Fraction(str(g)) for g in book.data["indicator"]["grades"].values()}
-    fast = {float(g): g for g in allowed}
-    out = []
-    for index, raw in enumerate(_flatten(grades), start=1):
-        if type(raw) in (int, float) and raw in fast:  # the usual case: a grade from VP_INDICATORSCORE
-            out.append(fast[raw])
-            continue
-        place = f"{where} (värde {index})"
-        if isinstance(raw, str) and raw.startswith(CELL_ERROR_PREFIX):
-            if errors is not None:
-                errors.append(raw)
-            continue
-        if raw is None or (isinstance(raw, str) and (not raw.strip() or raw.strip().casefold() in not_assessed)):
-            continue
-        value = v.parse_value(raw, place, book)
-        if value.kind == v.MISSING:
-            continue
-        if value.kind != v.NUMBER:
-            raise VPInputError(place, value.text, "är ingen poäng.",
-                               "Poängen är 0, 0,5 eller 1 (eller Ej bedömd).")
-        grade = Fraction(str(value.number))
-        if grade not in allowed:
-            shown = ", ".join(v.format_number(float(g)) for g in sorted(allowed))
-            raise VPInputError(place, value.text, "är ingen giltig poäng.", f"Tillåtna poäng: {shown}.")
-        out.append(grade)
-    return out
+    rule: str
 
 
 def _flatten(values):
@@ -69,106 +42,140 @@ def _flatten(values):
         yield values
 
 
-def goal_status(grades, dominant_colour=None, book=None, where="poäng", dominant_where="dominant_färg"):
-    """R3: the goal's rounded average and status, capped by a dominant indicator's colour if given."""
+def read_grades(grades, where="poäng", book=None):
+    """The assessed grades among cell values (numbers from the rulebook's grades; 'Ej bedömd' and
+    empty are left out) and how many cells show a VP function's error (#VP-FEL: ...), which are
+    left out too and counted so the explanation can say so."""
     book = book or load_rulebook()
-    engine = get_engine(book)
-    colour = _read_colour(dominant_colour, dominant_where, book)
-    errors = []
-    assessed = read_grades(grades, where, book, errors)
-    left_out = f" {len(errors)} indikator(er) med fel är inte medräknade." if errors else ""
-    label = book.data["goal"]["not_assessed"]
-    if not assessed:
-        return GoalResult(None, label, f"{label}: ingen indikator är bedömd.{left_out}")
-    decimals = book.data["goal"]["round_decimals"]
-    denominator = math.lcm(*{g.denominator for g in assessed})  # exact sum in integers (fast)
-    total_units = sum(g.numerator * (denominator // g.denominator) for g in assessed)
-    exact = Fraction(total_units, denominator * len(assessed))
-    units = scale_int(exact, decimals)
-    average = units / 10 ** decimals
-    band = engine.goal_band(units)
-    cap = engine.goal_cap(colour) if colour else ""
-    statuses = [entry["status"] for entry in book.data["goal"]["bands"]]
-    status = band
-    total = v.format_number(total_units / denominator)
-    explanation = (f"Medel {total}/{len(assessed)} = {v.format_number(float(exact))}, avrundat "
-                   f"{v.format_fixed(average, decimals)}: {band}.")
-    if cap and statuses.index(cap) > statuses.index(band):
-        status = cap
-        explanation += f" Den dominerande indikatorn är {colour}, så målet är som bäst {cap}."
-    explanation += left_out
-    if isinstance(dominant_colour, str) and dominant_colour.startswith(CELL_ERROR_PREFIX):
-        explanation += " Inget tak: den dominerande indikatorn har fel."
-    return GoalResult(average, status, explanation,
-                      parameters={"bedömda": len(assessed), "medel": average, "band": band,
-                                  "dominant": colour or "", "tak": cap})
+    verdicts = book.data["indicator"]["verdicts"].values()
+    not_assessed = {v.fold(p["label"]) for p in verdicts if "grade" not in p} | {v.fold(book.data["goal"]["statuses"][-1])}
+    allowed = {Fraction(str(p["grade"])) for p in verdicts if "grade" in p}
+    fast = {float(g): g for g in allowed}
+    out, errors = [], 0
+    for index, raw in enumerate(_flatten(grades), start=1):
+        if type(raw) in (int, float) and raw in fast:  # the usual case: a grade from VP_INDICATORSCORE
+            out.append(fast[raw])
+            continue
+        place = f"{where} (värde {index})"
+        if isinstance(raw, str) and raw.startswith(CELL_ERROR_PREFIX):
+            errors += 1
+            continue
+        if raw is None or (isinstance(raw, str) and (not raw.strip() or v.fold(raw[:50]) in not_assessed)):
+            continue
+        value = v.parse_value(raw, place, book)
+        if value.kind == v.MISSING:
+            continue
+        if value.kind != v.NUMBER:
+            raise VPInputError(place, value.text, "är ingen poäng.", "Poängen är 0, 0,5 eller 1 (eller Ej bedömd).")
+        grade = Fraction(str(value.number))
+        if grade not in allowed:
+            shown = ", ".join(v.format_number(float(g)) for g in sorted(allowed))
+            raise VPInputError(place, value.text, "är ingen giltig poäng.", f"Tillåtna poäng: {shown}.")
+        out.append(grade)
+    return out, errors
 
 
-def _read_colour(raw, where, book):
-    # No colour, or the dominant indicator's own cell shows an error: no cap (as the batch does);
-    # goal_status says so in the explanation.
-    if raw is None or (isinstance(raw, str) and (not raw.strip() or raw.startswith(CELL_ERROR_PREFIX))):
-        return ""
+def read_colour(raw, where, book=None):
+    """A dominant indicator's colour as a cell shows it: (colour or "ingen", the cell shows an error)."""
+    book = book or load_rulebook()
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return "ingen", False
+    if isinstance(raw, str) and raw.startswith(CELL_ERROR_PREFIX):
+        return "ingen", True
     if isinstance(raw, (list, tuple)):
         raise VPInputError(where, None, "är ett område med flera celler; här behövs den dominerande "
                                         "indikatorns färg i en cell.")
-    colours = book.data["goal"]["dominant_cap"]
+    colours = {p["colour"] for p in book.data["indicator"]["verdicts"].values()}
     if isinstance(raw, str):
         for colour in colours:
-            if raw.strip().casefold() == colour.casefold():
-                return colour
-        not_assessed = book.data["indicator"]["colours"]["not_assessed"]
-        if raw.strip().casefold() == not_assessed.casefold():
-            return ""
-    raise VPInputError(where, raw, "är ingen färg.", f"Skriv {', '.join(colours)} eller lämna tomt.")
+            if v.fold(raw[:50]) == v.fold(colour):
+                return colour, False
+    shown = ", ".join(sorted(colours))
+    raise VPInputError(where, raw, "är ingen färg.", f"Skriv {shown} eller lämna tomt.")
 
 
-def _known(raw, allowed, where, problem):
-    """A status word exactly as the rulebook spells it: the workbook's colours and formulas match the
-    exact text, so "uppfyllt " would be shown uncoloured — it is an error with the right spelling."""
+def goal_status(grades, dominant_colour=None, book=None, where="poäng", dominant_where="dominant_färg",
+                engine=None, dominants=None, dominant_error=False, has_indicators=None):
+    """R3: the goal's rounded average and status from its indicators' grades.
+
+    `dominant_colour` is the dominant indicator's colour (or what its cell shows); `dominants` how
+    many indicators are marked dominant (default: one if a colour is given); `has_indicators` False
+    when no indicator row names the goal at all (default: some grade was given).
+    """
+    book = book or load_rulebook()
+    colour, shows_error = read_colour(dominant_colour, dominant_where, book)
+    assessed, errors = read_grades(grades, where, book)
+    if dominants is None:
+        dominants = 1 if (colour != "ingen" or shows_error) else 0
+    if has_indicators is None:
+        has_indicators = bool(assessed or errors or any(True for _ in _flatten(grades)))
+    decimals = book.data["goal"]["round_decimals"]
+    units, exact, total = 0, None, 0
+    if assessed:
+        denominator = math.lcm(*{g.denominator for g in assessed})  # exact sum in integers (fast)
+        total_units = sum(g.numerator * (denominator // g.denominator) for g in assessed)
+        exact = Fraction(total_units, denominator * len(assessed))
+        total = Fraction(total_units, denominator)
+        units = scale_int(exact, decimals)
+    fact = {"har_indikatorer": 1 if has_indicators else 0, "antal": len(assessed), "medel": units,
+            "dominanta": dominants, "dominant_farg": colour, "dominant_fel": 1 if (dominant_error or shows_error) else 0}
+    rule = (engine or get_engine(book)).decide("mal", fact)
+    average = units / 10 ** decimals if assessed else None
+    words = {"summa": v.format_number(float(total)), "antal": len(assessed), "status": rule.then["status"],
+             "medel_exakt": v.format_number(float(exact)) if exact is not None else "",
+             "medel": v.format_fixed(average, decimals) if average is not None else ""}
+    sentence = render(book, rule.text, words)
+    if dominants > 1:
+        sentence += " Inget tak: flera indikatorer är markerade som dominerande."
+    elif fact["dominant_fel"]:
+        sentence += " Inget tak: den dominerande indikatorn har fel."
+    if errors:
+        sentence += f" {errors} indikator(er) med fel är inte medräknade."
+    return GoalResult(average if rule.then["status"] != book.data["goal"]["statuses"][-1] else None,
+                      rule.then["status"], with_rule(sentence, rule.id), rule.id, len(assessed))
+
+
+def _exact_status(raw, allowed, where, problem):
+    """A status word exactly as the rulebook spells it: the workbook's colours match the exact text,
+    so "uppfyllt " would be shown uncoloured — it is an error with the right spelling."""
     if raw in allowed:
         return raw
-    near = [word for word in allowed if v.fold(str(raw)) == v.fold(word)]
+    near = [word for word in allowed if v.fold(str(raw)[:50]) == v.fold(word)]
     hint = f"Skriv exakt {near[0]} (utan extra mellanslag)." if near else f"Skriv {', '.join(allowed)}."
     raise VPInputError(where, raw, problem, hint)
 
 
-def kf_status(board_goal_status=None, office_grades=None, override_status=None, motivation=None,
-              book=None, where=("nämndmålets status", "kontorets poäng", "manuell status", "motivering"),
-              office_dominant=None):
-    """R4: the KF goal takes its board goal's status; without one it is indicative from the office's
-    indicators; a manual judgement with a motivation is shown next to the computed status and takes
-    precedence."""
+def _text(raw):
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and math.isnan(raw):
+        return ""
+    return str(raw).strip()
+
+
+def kf_status(goal, has_board_goal, override=None, motivation=None, book=None, goal_name="",
+              where=("nämndmål", "manuell status", "motivering"), engine=None):
+    """R4: a KF goal takes its board goal's status (`goal`, a GoalResult); without a board goal the
+    office's indicators give an indicative one (`goal` is then their GoalResult); a manual judgement
+    with a written motivation takes precedence and is shown next to the computed status."""
     book = book or load_rulebook()
-    engine = get_engine(book)
-    w_goal, w_grades, w_override, w_motivation = where
-    statuses = [entry["status"] for entry in book.data["goal"]["bands"]] + [book.data["goal"]["not_assessed"]]
-    has_goal = board_goal_status is not None and str(board_goal_status).strip() != ""
-    if has_goal:
-        board_goal_status = _known(board_goal_status, statuses, w_goal, "är ingen målstatus.")
-    override = "" if override_status is None or str(override_status).strip() == "" else \
-        _known(override_status, book.data["kf"]["override_statuses"], w_override,
-               "är ingen status för manuell bedömning.")
-    text = "" if motivation is None else str(motivation).strip()
-    if override and not text:
-        raise VPInputError(w_motivation, None, "saknas – en manuell bedömning kräver en skriven motivering.")
-    if text and not override:
-        raise VPInputError(w_override, None, "saknas – motiveringen hör till en manuell status.")
-    source = engine.kf_source(has_goal, bool(override))
-    if has_goal:
-        computed = GoalResult(None, board_goal_status, f"Samma bedömning som nämndmålet: {board_goal_status}.",
-                              rule="R4")
-    else:
-        inner = goal_status(office_grades, office_dominant, book=book, where=w_grades)
-        label = book.data["kf"]["indicative_label"]
-        computed = GoalResult(inner.average, inner.status,
-                              f"Inget nämndmål; {label} status från kontorets indikatorer. {inner.explanation}",
-                              rule="R4", parameters=inner.parameters)
-    if source == "override":
-        label = book.data["kf"]["override_label"]
-        return GoalResult(computed.average, override,
-                          f"{label.capitalize()}: {override} ({text}). Beräknad status: {computed.status}.",
-                          computed_status=computed.status, rule="R4",
-                          parameters={**computed.parameters, "källa": source})
-    return GoalResult(computed.average, computed.status, computed.explanation, computed_status=computed.status,
-                      rule="R4", parameters={**computed.parameters, "källa": source})
+    _, w_override, w_motivation = where
+    override_text = _text(override)
+    if override_text:
+        override_text = _exact_status(override if isinstance(override, str) else override_text,
+                                      book.data["kf"]["override_statuses"], w_override,
+                                      "är ingen status för manuell bedömning.")
+    motivation_text = _text(motivation)
+    fact = {"har_namndmal": 1 if has_board_goal else 0, "manuell": 1 if override_text else 0,
+            "motivering": 1 if motivation_text else 0}
+    rule = (engine or get_engine(book)).decide("kf", fact)
+    words = {"manuell": override_text, "motivering": quote(motivation_text), "beraknad": goal.status,
+             "namndmal": goal_name,
+             "malets_forklaring": goal.explanation}
+    sentence = render(book, rule.text, words)
+    if "error" in rule.then:
+        place = {"motivering": w_motivation, "manuell": w_override}.get(rule.then["error"], rule.then["error"])
+        raise VPInputError(place, None, sentence, rule=rule.id)
+    source = rule.then["source"]
+    status = override_text if source == "override" else goal.status
+    return KFResult(status, goal.status, source, with_rule(sentence, rule.id), rule.id)

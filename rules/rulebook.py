@@ -1,39 +1,62 @@
-"""The rulebook: every parameter of the plan's rules, read from a TOML file per plan year.
+"""The rulebook: the plan's rules and their parameters, read from a TOML file per plan year.
 
-Economists edit the TOML; this module checks it so a wrong edit stops the engine with a message
-that names the entry, instead of grading with a broken threshold.
+Economists edit the TOML; this module checks it so a wrong edit stops the engine with a message that
+names the entry or the rule, instead of grading with a broken threshold. The rules themselves are
+checked against `facts.DECISIONS` (which facts a decision has, which outcomes it gives); that they
+decide what their examples say is checked by the engine at start (`selftest`).
 """
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import RulebookError
+from .facts import COUNT, DECISIONS, FLAG, NUMBER, WORD
 
 RULEBOOK_DIR = Path(__file__).parent / "rulebook"
 DEFAULT_YEAR = 2025
 COMPARISONS = ("gt", "ge", "lt", "le")
+RULE_ID = re.compile(r"R\d+(\.[a-z0-9_]+)+")
+PLACEHOLDER = re.compile(r"\{(@?[^{}:]+)(?::([^{}]*))?\}")
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """One declared rule: the engine fires it when `when` holds and no earlier rule of its decision did."""
+
+    id: str
+    decision: str
+    order: int
+    about: str
+    when: dict
+    then: dict
+    text: str
+    villkor: str
+    examples: tuple
 
 
 @dataclass(frozen=True, eq=False)
 class Rulebook:
-    """The parsed rulebook; `data` is the TOML as read, `path` where it came from."""
+    """The parsed rulebook; `data` is the TOML as read, `rules` the rules per decision in order."""
 
     path: Path
     data: dict
+    rules: dict
+    by_id: dict
 
     @property
     def year(self):
         return self.data["plan"]["year"]
 
     def get(self, dotted):
-        """The value at a dotted path such as "budget.round_decimals" (for VP_RULE)."""
+        """The value at a dotted path such as "budget.round_decimals"."""
         node = self.data
         for part in dotted.split("."):
             if isinstance(node, list):
-                if not part.isdigit() or int(part) >= len(node):
+                if not part.isascii() or not part.isdigit() or int(part) >= len(node):
                     raise KeyError(dotted)
                 node = node[int(part)]
             elif isinstance(node, dict) and part in node:
@@ -42,9 +65,12 @@ class Rulebook:
                 raise KeyError(dotted)
         return node
 
+    def rule(self, rule_id):
+        return self.by_id[rule_id]
+
     def paths(self, node=None, prefix=""):
-        """Every dotted path to a leaf value, for listing the rulebook on a sheet."""
-        node = self.data if node is None else node
+        """Every dotted path to a parameter (rules excluded), for listing the rulebook on a sheet."""
+        node = {k: v for k, v in self.data.items() if k != "rules"} if node is None else node
         items = node.items() if isinstance(node, dict) else enumerate(node)
         for key, value in items:
             path = f"{prefix}{key}"
@@ -71,7 +97,7 @@ def load_rulebook(path=None):
     path = Path(path) if path else rulebook_path()
     try:
         stat = path.stat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise RulebookError(f"Regelboken finns inte: {path}") from None
     return _load(path, stat.st_mtime_ns, stat.st_size)
 
@@ -83,13 +109,16 @@ def _load(path, mtime_ns, size):
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise RulebookError(f"Regelboken finns inte: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RulebookError(f"Regelboken {path.name} går inte att läsa: {exc}") from None
-    book = Rulebook(path=path, data=data)
+    rules, by_id = _read_rules(path.name, data)
+    book = Rulebook(path=path, data=data, rules=rules, by_id=by_id)
     _validate(book)
+    _validate_rules(book)
     return book
 
 
+# --- parameters --------------------------------------------------------------------------------------
 def _need(book, dotted, kind):
     try:
         value = book.get(dotted)
@@ -105,86 +134,215 @@ def _need(book, dotted, kind):
     return value
 
 
+def _fail(book, message):
+    raise RulebookError(f"Regelboken {book.path.name}: {message}")
+
+
 def _validate(book):
     number = (int, float)
-    name = book.path.name
     _need(book, "plan.year", int)
+    _need(book, "plan.name", str)
+    _need(book, "plan.board", str)
     for key in ("no_value_words", "all_words", "yes_words", "no_words", "prefix_words"):
-        _need(book, f"values.{key}", list)
+        if not all(isinstance(w, str) and w.strip() for w in _need(book, f"values.{key}", list)):
+            _fail(book, f"'values.{key}' ska vara en lista med ord.")
+    for key in ("yes_words", "no_words"):
+        if not book.get(f"values.{key}"):
+            _fail(book, f"'values.{key}' får inte vara tom.")
     _need(book, "values.share_word", str)
     _need(book, "values.plain_vs_percent_limit", number)
-    _need(book, "values.max_abs_value", number)
+    if not 0 < _need(book, "values.max_abs_value", number) <= 1e12:
+        _fail(book, "'values.max_abs_value' ska vara större än 0 och högst 1e12 (regelmotorn räknar i miljondelar).")
+    for key in ("max_text_length", "quote_length"):
+        if _need(book, f"values.{key}", int) <= 0:
+            _fail(book, f"'values.{key}' ska vara större än 0.")
     for word, value in _need(book, "values.number_words", dict).items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise RulebookError(f"Regelboken {name}: talordet '{word}' ska ha ett heltal, inte {value!r}.")
-    for table in ("indicator.target_words", "indicator.target_operators", "indicator.range_baseline_end"):
-        for word, comparison in _need(book, table, dict).items():
-            allowed = ("high", "low") if table.endswith("range_baseline_end") else COMPARISONS
-            if comparison not in allowed:
-                raise RulebookError(
-                    f"Regelboken {name}: '{table}.{word}' = {comparison!r}; tillåtet: {', '.join(allowed)}."
-                )
-    if _need(book, "indicator.target_numeric.default_operator", str) not in COMPARISONS:
-        raise RulebookError(f"Regelboken {name}: 'indicator.target_numeric.default_operator' är okänd.")
+            _fail(book, f"talordet '{word}' ska ha ett heltal, inte {value!r}.")
+    for table in ("indicator.target_words", "indicator.target_operators"):
+        for word, kind in _need(book, table, dict).items():
+            if not isinstance(kind, str) or not re.fullmatch(r"[a-z_]+", kind):
+                _fail(book, f"'{table}.{word}' = {kind!r} ska vara ett namn med små bokstäver (a-z, _).")
+    _need(book, "indicator.target_numeric.default_kind", str)
     _need(book, "indicator.tolerance.prefixes", list)
     _need(book, "indicator.empty_activities_are", bool)
-    outcomes = ("met", "not_met_with_activities", "not_met_without_activities")
-    for outcome in outcomes:
-        grade = _need(book, f"indicator.grades.{outcome}", number)
-        if not 0 <= grade <= 1:
-            raise RulebookError(f"Regelboken {name}: 'indicator.grades.{outcome}' ska ligga mellan 0 och 1.")
-        _need(book, f"indicator.colours.{outcome}", str)
-        _need(book, f"indicator.labels.{outcome}", str)
-    _need(book, "indicator.colours.not_assessed", str)
-    _need(book, "indicator.labels.not_assessed", str)
-
+    for name, verdict in _need(book, "indicator.verdicts", dict).items():
+        where = f"indicator.verdicts.{name}"
+        if "grade" in verdict:
+            grade = _need(book, f"{where}.grade", number)
+            if not 0 <= grade <= 1:
+                _fail(book, f"'{where}.grade' ska ligga mellan 0 och 1.")
+        _need(book, f"{where}.colour", str)
+        _need(book, f"{where}.label", str)
     _need(book, "goal.round_decimals", int)
-    _need(book, "goal.not_assessed", str)
-    _check_bands(book, "goal.bands", "status")
-    statuses = [band["status"] for band in book.get("goal.bands")]
-    for colour, cap in _need(book, "goal.dominant_cap", dict).items():
-        if cap and cap not in statuses:
-            raise RulebookError(f"Regelboken {name}: 'goal.dominant_cap.{colour}' = {cap!r} är ingen status.")
+    statuses = _need(book, "goal.statuses", list)
+    if len(statuses) < 2 or not all(isinstance(s, str) and s for s in statuses):
+        _fail(book, "'goal.statuses' ska vara en lista med statusar, bäst först.")
+    _need(book, "goal.office", str)
+    for name in _need(book, "goal.thresholds", dict):
+        _need(book, f"goal.thresholds.{name}", number)
     for status in _need(book, "kf.override_statuses", list):
         if status not in statuses:
-            raise RulebookError(f"Regelboken {name}: 'kf.override_statuses' har okänd status {status!r}.")
-    _need(book, "kf.indicative_label", str)
-    _need(book, "kf.override_label", str)
-
+            _fail(book, f"'kf.override_statuses' har okänd status {status!r}.")
+    for name in ("override", "board_goal", "indicative"):
+        _need(book, f"kf.sources.{name}", str)
     _need(book, "budget.round_decimals", int)
-    _check_bands(book, "budget.bands", "colour")
+    for name in _need(book, "budget.thresholds", dict):
+        _need(book, f"budget.thresholds.{name}", number)
     for split in ("splits.lss_sol", "splits.staff"):
         shares = _need(book, split, dict)
         for part, share in shares.items():
             if not isinstance(share, number) or isinstance(share, bool) or not 0 <= share <= 1:
-                raise RulebookError(f"Regelboken {name}: andelen '{split}.{part}' ska vara mellan 0 och 1.")
+                _fail(book, f"andelen '{split}.{part}' ska vara mellan 0 och 1.")
         if abs(sum(shares.values()) - 1) > 1e-9:
-            raise RulebookError(f"Regelboken {name}: andelarna i '{split}' summerar inte till 1.")
+            _fail(book, f"andelarna i '{split}' summerar inte till 1.")
     _need(book, "splits.default_decimals", int)
+    _need(book, "splits.max_decimals", int)
     _need(book, "saving.rate", number)
     _need(book, "saving.decimals", int)
+    _need(book, "saving.stated", number)
     if _need(book, "price.months_in_year", int) <= 0:
-        raise RulebookError(f"Regelboken {name}: 'price.months_in_year' ska vara större än 0.")
+        _fail(book, "'price.months_in_year' ska vara större än 0.")
     if _need(book, "reconciliation.tolerance", number) < 0:
-        raise RulebookError(f"Regelboken {name}: 'reconciliation.tolerance' får inte vara negativ.")
-    _need(book, "fills", dict)
+        _fail(book, "'reconciliation.tolerance' får inte vara negativ.")
+    periods = _need(book, "followup.periods", list)
+    if not periods or not all(isinstance(p, str) and p.strip() for p in periods):
+        _fail(book, "'followup.periods' ska vara en lista med periodernas namn i årets ordning (Delår 1, …).")
+    if len({" ".join(p.split()).casefold() for p in periods}) != len(periods):
+        _fail(book, "'followup.periods' har samma period två gånger.")
+    for name, verdict in _need(book, "trend.verdicts", dict).items():
+        _need(book, f"trend.verdicts.{name}.arrow", str)
+        _need(book, f"trend.verdicts.{name}.label", str)
+    for label, symbol in _need(book, "symbols", dict).items():
+        if not isinstance(symbol, str) or not symbol.strip():
+            _fail(book, f"'symbols.{label}' ska vara ett tecken, t.ex. ✔.")
+    for label, colour in _need(book, "fills", dict).items():
+        if not isinstance(colour, str) or not re.fullmatch(r"[0-9A-Fa-f]{6}", colour):
+            _fail(book, f"'fills.{label}' = {colour!r} ska vara en färg som RRGGBB (t.ex. C6EFCE).")
 
 
-def _check_bands(book, dotted, label_key):
-    bands = _need(book, dotted, list)
-    name = book.path.name
-    if not bands:
-        raise RulebookError(f"Regelboken {name}: '{dotted}' är tom.")
-    previous = math.inf
-    for index, band in enumerate(bands):
-        where = f"{dotted}.{index}"
-        if not isinstance(band, dict):
-            raise RulebookError(f"Regelboken {name}: '{where}' ska ha min och {label_key}.")
-        low = band.get("min")
-        if not isinstance(low, (int, float)) or isinstance(low, bool) or not math.isfinite(low):
-            raise RulebookError(f"Regelboken {name}: '{where}.min' ska vara ett tal.")
-        if not isinstance(band.get(label_key), str) or not band[label_key]:
-            raise RulebookError(f"Regelboken {name}: '{where}.{label_key}' saknas.")
-        if low >= previous:
-            raise RulebookError(f"Regelboken {name}: '{dotted}' ska stå med högsta gränsen först.")
-        previous = low
+# --- rules -------------------------------------------------------------------------------------------
+def _read_rules(name, data):
+    declared = data.get("rules")
+    if not isinstance(declared, dict) or not declared:
+        raise RulebookError(f"Regelboken {name} saknar regler ([[rules.<beslut>]]).")
+    rules, by_id = {}, {}
+    for decision, entries in declared.items():
+        if decision not in DECISIONS:
+            raise RulebookError(f"Regelboken {name}: beslutet 'rules.{decision}' är okänt; "
+                                f"kända beslut: {', '.join(DECISIONS)}.")
+        if not isinstance(entries, list) or not entries:
+            raise RulebookError(f"Regelboken {name}: 'rules.{decision}' ska vara en lista av regler.")
+        out = []
+        for order, entry in enumerate(entries):
+            where = f"rules.{decision}.{order}"
+            if not isinstance(entry, dict):
+                raise RulebookError(f"Regelboken {name}: '{where}' ska vara en regel.")
+            rule_id = entry.get("id")
+            if not isinstance(rule_id, str) or not RULE_ID.fullmatch(rule_id):
+                raise RulebookError(f"Regelboken {name}: '{where}.id' = {rule_id!r} ska se ut som R2.oka.met.")
+            if rule_id in by_id:
+                raise RulebookError(f"Regelboken {name}: regeln {rule_id} finns två gånger.")
+            unknown = set(entry) - {"id", "about", "when", "then", "text", "villkor", "examples"}
+            if unknown:
+                raise RulebookError(f"Regelboken {name}: regeln {rule_id} har okända fält: {', '.join(sorted(unknown))}.")
+            for field_name in ("about", "text"):
+                if not isinstance(entry.get(field_name), str) or not entry[field_name].strip():
+                    raise RulebookError(f"Regelboken {name}: regeln {rule_id} saknar '{field_name}'.")
+            when, then = entry.get("when", {}), entry.get("then")
+            if not isinstance(when, dict) or not isinstance(then, dict) or not then:
+                raise RulebookError(f"Regelboken {name}: regeln {rule_id} ska ha 'then' (och 'when') som tabeller.")
+            examples = entry.get("examples")
+            if not isinstance(examples, list) or not examples or not all(isinstance(e, dict) for e in examples):
+                raise RulebookError(f"Regelboken {name}: regeln {rule_id} saknar exempel ('examples').")
+            rule = Rule(rule_id, decision, order, entry["about"], when, then, entry["text"],
+                        entry.get("villkor", ""), tuple(examples))
+            out.append(rule)
+            by_id[rule_id] = rule
+        rules[decision] = tuple(out)
+    return rules, by_id
+
+
+def condition_parts(rule):
+    """The rule's condition as (fact, operator, operand) triples; operator "eq", "in" or a comparison."""
+    for fact, spec in rule.when.items():
+        if isinstance(spec, dict):
+            for op, operand in spec.items():
+                yield fact, op, operand
+        elif isinstance(spec, list):
+            yield fact, "in", spec
+        else:
+            yield fact, "eq", spec
+
+
+def parameter_number(book, reference, rule_id):
+    """The number a "@path" operand refers to."""
+    path = reference[1:]
+    try:
+        value = book.get(path)
+    except KeyError:
+        raise RulebookError(f"Regelboken {book.path.name}: regeln {rule_id} hänvisar till '{path}', "
+                            "som inte finns.") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RulebookError(f"Regelboken {book.path.name}: regeln {rule_id} hänvisar till '{path}', som inte är ett tal.")
+    return value
+
+
+def _validate_rules(book):
+    for decision, rules in book.rules.items():
+        spec = DECISIONS[decision]
+        for rule in rules:
+            fail = lambda message, rule=rule: _fail(book, f"regeln {rule.id}: {message}")  # noqa: E731
+            for fact, op, operand in condition_parts(rule):
+                kind = spec.facts.get(fact)
+                if kind is None:
+                    fail(f"'{fact}' är inget faktum i beslutet {decision} (finns: {', '.join(spec.facts)}).")
+                if op in ("eq", "in"):
+                    for value in operand if op == "in" else [operand]:
+                        _check_literal(book, kind, fact, value, fail)
+                elif op in COMPARISONS:
+                    if kind.kind not in (NUMBER, COUNT):
+                        fail(f"'{fact}' går inte att jämföra med {op}.")
+                    if isinstance(operand, str) and operand.startswith("@"):
+                        parameter_number(book, operand, rule.id)
+                    elif isinstance(operand, str):
+                        other = spec.facts.get(operand)
+                        if other is None or other.kind != kind.kind or other.decimals_in(book) != kind.decimals_in(book):
+                            fail(f"'{fact}' kan inte jämföras med '{operand}' (inte ett faktum med samma enhet).")
+                    elif isinstance(operand, bool) or not isinstance(operand, (int, float)):
+                        fail(f"'{fact}' jämförs med {operand!r}, som inte är ett tal.")
+                else:
+                    fail(f"okänd jämförelse '{op}' (tillåtna: {', '.join(COMPARISONS)}).")
+            for outcome, value in rule.then.items():
+                check = spec.outcomes.get(outcome)
+                if check is None:
+                    fail(f"'{outcome}' är inget utfall av beslutet {decision} (finns: {', '.join(spec.outcomes)}).")
+                problem = check(book, value)
+                if problem:
+                    fail(problem + ".")
+            for field_name in ("text", "villkor", "about"):
+                for placeholder, _ in PLACEHOLDER.findall(getattr(rule, field_name)):
+                    if placeholder.startswith("@"):
+                        try:
+                            book.get(placeholder[1:])
+                        except KeyError:
+                            fail(f"'{field_name}' nämner {{{placeholder}}}, som inte finns i regelboken.")
+                    elif field_name == "about":
+                        fail("'about' får bara nämna parametrar ({@...}).")
+                    elif placeholder not in spec.placeholders:
+                        fail(f"'{field_name}' nämner {{{placeholder}}}, som beslutet {decision} inte har "
+                             f"(finns: {', '.join(sorted(spec.placeholders))}).")
+        if rules[-1].when:
+            _fail(book, f"beslutet {decision} slutar med regeln {rules[-1].id}, som har ett villkor; "
+                        "den sista regeln ska gälla allt som återstår (utan 'when').")
+
+
+def _check_literal(book, kind, fact, value, fail):
+    if kind.kind == WORD:
+        if not isinstance(value, str) or value not in kind.words_in(book):
+            fail(f"'{fact}' kan inte vara {value!r} (möjliga: {', '.join(sorted(kind.words_in(book)))}).")
+    elif kind.kind == FLAG:
+        if value not in (0, 1) or isinstance(value, bool):
+            fail(f"'{fact}' är 1 eller 0, inte {value!r}.")
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        fail(f"'{fact}' är ett tal, inte {value!r}.")

@@ -1,10 +1,17 @@
-"""R6 and R7: splitting an amount by shares so the rounded parts add up to the rounded whole."""
+"""R6 and R7: splitting an amount by shares so the rounded parts add up to the rounded whole.
 
+Which split applies is the rulebook's `fordelning` decision; the arithmetic (largest-remainder
+rounding) is plain Decimal arithmetic.
+"""
+
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from . import values as v
+from .engine import get_engine
 from .errors import VPInputError
 from .rulebook import load_rulebook
+from .text import render, with_rule
 
 
 def split_amount(amount, shares, decimals):
@@ -27,32 +34,45 @@ def split_amount(amount, shares, decimals):
     return [float(sign * Decimal(units) * unit) + 0.0 for units in floors]
 
 
+@dataclass(frozen=True, slots=True)
+class SplitResult:
+    parts: dict          # part name -> amount
+    rule: str
+    explanation: str
+
+
 def _decimals(raw, where, book):
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return book.data["splits"]["default_decimals"]
-    x = v.parse_amount(raw, where, book)
-    if x != int(x) or not 0 <= x <= 6:
-        raise VPInputError(where, v.format_number(x), "ska vara ett heltal 0–6 (antal decimaler).")
-    return int(x)
+    return v.parse_whole(raw, where, 0, book.data["splits"]["max_decimals"], "antal decimaler", book)
+
+
+def split(kind, belopp, hs_del=None, decimaler=None, book=None, engine=None,
+          where=("belopp", "hs_del", "decimaler")):
+    """R6 (`kind` "gemensam": common costs, HS part excluded) or R7 ("stab": shared staff costs)."""
+    book = book or load_rulebook()
+    w_amount, w_hs, w_decimals = where
+    amount = v.parse_amount(belopp, w_amount, book)
+    hs = v.parse_amount(hs_del, w_hs, book, allow_missing=True) or 0.0
+    decimals = _decimals(decimaler, w_decimals, book)
+    invalid = bool(hs) and (abs(hs) > abs(amount) or (hs < 0) != (amount < 0))
+    rule = (engine or get_engine(book)).decide("fordelning", {"slag": kind, "hs_ogiltig": 1 if invalid else 0})
+    words = {"belopp": v.format_number(amount), "hs_del": v.format_number(hs),
+             "fordelat": v.format_number(amount - hs)}
+    if "error" in rule.then:
+        raise VPInputError(w_hs, v.format_number(hs), render(book, rule.text, words), rule=rule.id)
+    shares = book.data["splits"][rule.then["shares"]]
+    whole = amount - hs if rule.then.get("excludes_hs") else amount
+    parts = dict(zip(shares, split_amount(whole, list(shares.values()), decimals)))
+    words["delar"] = ", ".join(f"{name} {v.format_number(part)}" for name, part in parts.items())
+    return SplitResult(parts, rule.id, with_rule(render(book, rule.text, words), rule.id))
 
 
 def split_lss_sol(belopp, hs_del=0, decimaler=None, book=None):
     """R6: common costs excluding HS, 80 % LSS and 20 % SoL (shares from the rulebook)."""
-    book = book or load_rulebook()
-    amount = v.parse_amount(belopp, "belopp", book)
-    hs = v.parse_amount(hs_del, "hs_del", book, allow_missing=True) or 0.0
-    if hs and (abs(hs) > abs(amount) or (hs < 0) != (amount < 0)):
-        raise VPInputError("hs_del", v.format_number(hs), f"kan inte vara en del av beloppet {v.format_number(amount)}.",
-                           "HS-delen ska ha samma tecken som beloppet och inte vara större.")
-    decimals = _decimals(decimaler, "decimaler", book)
-    shares = book.data["splits"]["lss_sol"]
-    return dict(zip(shares, split_amount(amount - hs, list(shares.values()), decimals)))
+    return split("gemensam", belopp, hs_del, decimaler, book).parts
 
 
 def split_staff(belopp, decimaler=None, book=None):
     """R7: shared staff costs, 60 % Äldreomsorgsnämnden and 40 % Omsorgsnämnden."""
-    book = book or load_rulebook()
-    amount = v.parse_amount(belopp, "belopp", book)
-    decimals = _decimals(decimaler, "decimaler", book)
-    shares = book.data["splits"]["staff"]
-    return dict(zip(shares, split_amount(amount, list(shares.values()), decimals)))
+    return split("stab", belopp, None, decimaler, book, where=("belopp", "hs_del", "decimaler")).parts

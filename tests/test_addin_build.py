@@ -31,6 +31,7 @@ EXPECTED_LABELS = {
     "forklara": "Förklara",
     "rakna_om": "Räkna om VP-formler",
     "regelbok": "Regelbok",
+    "rapport": "Rapport",
 }
 
 
@@ -203,6 +204,57 @@ def test_conf_sheet_has_the_keys(built):
     assert refs == [f"A{i}" for i in range(1, len(conf) + 1)]
 
 
+XLWINGS_KEYS = {  # the keys of issue 10, with the value each must have on the add-in's sheet
+    "ADD_WORKBOOK_TO_PYTHONPATH": "false",
+    "ONEDRIVE_CONSUMER_WIN": "",
+    "ONEDRIVE_COMMERCIAL_WIN": "",
+    "SHAREPOINT_WIN": "",
+    "LICENSE_KEY": "",
+}
+
+
+def test_conf_sheet_sets_the_onedrive_and_licence_keys(built):
+    data = built.read_bytes()
+    conf = {key.upper(): value for key, value in build_addin.read_conf(data).items()}  # xlwings: UCase
+    assert {key: conf.get(key, "<missing>") for key in XLWINGS_KEYS} == XLWINGS_KEYS
+    # "false" is text, not an Excel boolean (shown as FALSKT in Swedish Excel)
+    sheet = ET.fromstring(zip_part(data, build_addin.CONF_SHEET_PART))
+    ns = {"m": build_addin.SHEET_NS}
+    rows = {r.find("m:c", ns).get("r"): r for r in sheet.iter(f"{{{build_addin.SHEET_NS}}}row")}
+    keys = list(build_addin.read_conf(data))
+    row = rows[f"A{keys.index('ADD_WORKBOOK_TO_PYTHONPATH') + 1}"]
+    assert row.findall("m:c", ns)[1].get("t") == "s"
+
+
+def test_every_key_xlwings_reads_for_a_udf_call_is_on_the_sheet(built, template):
+    """A key missing from the sheet costs two file look-ups per UDF call (GetConfig falls
+    through to the directory and user .conf files); only the legacy INTERPRETER, read when
+    Interpreter_Win is empty, may be missing (vp addin install fills Interpreter_Win)."""
+    source = olevba_modules(template)["xlwings"]
+    body = re.search(r"^Function XLPyCommand\(\).*?^End Function", source, re.M | re.S).group(0)
+    read = set(re.findall(r'GetConfig\("([^"]+)"', body))
+    assert {"ADD_WORKBOOK_TO_PYTHONPATH", "LICENSE_KEY", "SHAREPOINT_WIN"} <= read
+    on_sheet = {key.upper() for key in build_addin.read_conf(built.read_bytes())}
+    assert read - on_sheet == {"INTERPRETER"}
+
+
+def test_add_workbook_false_keeps_a_sharepoint_workbook_out_of_sys_path(monkeypatch):
+    """What xlwings' Python side does with the string the VBA builds (AddExcelDir;Active;This;
+    OneDrive x2;SharePoint;PYTHONPATH): with "false" no workbook URL is mapped to a folder."""
+    from xlwings import utils
+
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = list(sys.path)
+    url = "https://kommun.sharepoint.com/sites/Omsorg/Delade dokument/VP2025.xlsx"
+    conf = build_addin.load_conf()
+    args = ";".join([conf["ADD_WORKBOOK_TO_PYTHONPATH"], url, r"C:\x\vp.xlam", "", "", "", r"C:\VP\vp"])
+    utils.prepare_sys_path(args)
+    added = sys.path[: len(sys.path) - len(before)]
+    assert sys.path[len(added):] == before
+    assert len(added) == 1 and added[0].lower().endswith("vp")
+    assert not any("sharepoint" in p.lower() for p in sys.path)
+
+
 def test_conf_sheet_name_matches_project_name_in_xlwings_module(built):
     source = olevba_modules(built.read_bytes())["xlwings"]
     project_name = re.search(r'PROJECT_NAME As String = "([^"]+)"', source).group(1)
@@ -280,6 +332,7 @@ def test_install_and_remove_in_a_folder(tmp_path):
     assert Path(conf["PYTHONPATH"]) == Path(install.__file__).resolve().parent.parent
     assert conf["UDF Modules"] == "xl_addin.udfs"
     assert any("Installerade" in m for m in messages)
+    assert f"Python som tillägget startar: {sys.executable}" in messages  # the path IT may need (ASR)
     assert not any(p.name.endswith(".tmp") for p in target.parent.iterdir())
 
     assert install.remove(tmp_path / "XLSTART", log=messages.append) is True
@@ -295,7 +348,7 @@ def test_refuses_without_dest_dir_off_windows(func):
         func(log=lambda _: None)
 
 
-def test_windows_install_uses_xlstart_and_installs_xlwings_addin(tmp_path, monkeypatch):
+def test_windows_install_uses_xlstart_and_installs_xlwings_addin_only_when_asked(tmp_path, monkeypatch):
     monkeypatch.setattr(install, "_is_windows", lambda: True)
     monkeypatch.setenv("APPDATA", str(tmp_path))
     xlstart = tmp_path / "Microsoft" / "Excel" / "XLSTART"
@@ -309,9 +362,84 @@ def test_windows_install_uses_xlstart_and_installs_xlwings_addin(tmp_path, monke
     monkeypatch.setattr(install.subprocess, "run", fake_run)
     target = install.install(log=lambda _: None)
     assert target == xlstart / "vp.xlam"
-    assert calls == [[sys.executable, "-m", "xlwings.cli", "addin", "install"]]
+    assert calls == []  # no hidden Excel, no second ribbon tab by default
+    assert sorted(p.name for p in xlstart.iterdir()) == ["vp.xlam"]
 
-    install.install(log=lambda _: None)  # xlwings add-in present now: not installed again
+    install.install(with_xlwings_tab=True, log=lambda _: None)
+    assert calls == [[sys.executable, "-m", "xlwings.cli", "addin", "install"]]
+    install.install(with_xlwings_tab=True, log=lambda _: None)  # present now: not installed again
     assert len(calls) == 1
     assert install.remove(log=lambda _: None) is True
     assert (xlstart / "xlwings.xlam").exists()
+
+
+def test_install_writes_nothing_but_vp_xlam_into_xlstart(tmp_path, monkeypatch):
+    """Excel opens every file in XLSTART: the temporary file must be elsewhere, and nothing
+    else in the folder may change."""
+    xlstart = tmp_path / "Excel" / "XLSTART"
+    xlstart.mkdir(parents=True)
+    (xlstart / "PERSONAL.XLSB").write_bytes(b"personal")
+    (xlstart / "vp.xlam").write_bytes(b"an older vp.xlam")
+    before = {p.name: p.read_bytes() for p in xlstart.iterdir()}
+
+    created_in, real_open, real_replace = [], install.os.open, install.os.replace
+
+    def spy_open(path, *args, **kwargs):
+        created_in.append(Path(path).parent)
+        return real_open(path, *args, **kwargs)
+
+    def spy_replace(src, dst):
+        created_in.append(Path(src).parent)
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(install.os, "open", spy_open)  # what tempfile.mkstemp creates files with
+    monkeypatch.setattr(install.os, "replace", spy_replace)
+    target = install.install(xlstart, log=lambda _: None)
+
+    after = {p.name: p.read_bytes() for p in xlstart.iterdir()}
+    assert set(after) == set(before)
+    assert {name for name in after if after[name] != before[name]} == {"vp.xlam"}
+    assert build_addin.read_conf(target.read_bytes())["Interpreter_Win"] == sys.executable
+    assert created_in and all(folder.resolve() != xlstart.resolve() for folder in created_in)
+    assert sorted(p.name for p in xlstart.parent.iterdir()) == ["XLSTART"]  # no temp file left
+
+
+def test_install_into_a_relative_folder_keeps_the_temp_file_out_of_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    seen = []
+    real_replace = install.os.replace
+    monkeypatch.setattr(install.os, "replace", lambda src, dst: (seen.append(Path(src)), real_replace(src, dst)))
+    install.install("XLSTART", log=lambda _: None)
+    assert [p.name for p in (tmp_path / "XLSTART").iterdir()] == ["vp.xlam"]
+    assert seen and seen[0].parent.resolve() == tmp_path.resolve()
+
+
+@pytest.mark.parametrize(
+    "interpreter",
+    [r"C:\Users\Łukasz\VP\.venv\Scripts\python.exe", "C:\\Users\\\u5f20\u4f1f\\VP\\.venv\\Scripts\\python.exe"],
+)
+def test_install_refuses_an_interpreter_path_outside_the_ansi_code_page(tmp_path, monkeypatch, interpreter):
+    monkeypatch.setattr(install.sys, "executable", interpreter)
+    with pytest.raises(install.AddinInstallError) as info:
+        install.install(tmp_path / "XLSTART", log=lambda _: None)
+    message = str(info.value)
+    assert "Python-tolkens sökväg" in message and "teckentabell cp1252" in message
+    assert f"U+{ord(interpreter[9]):04X}" in message  # the first offending character, by code point
+    assert not (tmp_path / "XLSTART" / "vp.xlam").exists()
+
+
+def test_install_accepts_swedish_letters_in_the_interpreter_path(tmp_path, monkeypatch):
+    interpreter = r"C:\Users\Åsa Öberg-Ängström\VP – kopia\.venv\Scripts\python.exe"
+    monkeypatch.setattr(install.sys, "executable", interpreter)
+    target = install.install(tmp_path / "XLSTART", log=lambda _: None)
+    assert build_addin.read_conf(target.read_bytes())["Interpreter_Win"] == interpreter
+
+
+@pytest.mark.skipif(sys.platform.startswith("win"), reason="the refusal is for non-Windows systems")
+def test_vp_addin_install_off_windows_says_so_in_swedish_without_traceback(capsys):
+    from workbook.cli import main
+
+    assert main(["addin", "install"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Fel: Excel-tillägget VP kan bara installeras på Windows")
+    assert "--dest" in err and "Traceback" not in err

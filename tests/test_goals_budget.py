@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from rules.budget import budget_adherence, full_year_effect, reconcile_sum, saving, volume_adjustment
 from rules.errors import VPInputError
-from rules.goals import goal_status, kf_status
+from rules.goals import GoalResult, goal_status, kf_status
 from rules.splits import split_amount, split_lss_sol, split_staff
 from tests.conftest import read_csv
 
@@ -51,7 +51,10 @@ def test_dominant_indicator_caps_the_goal(colour, status):
     result = goal_status([1, 1, 1, 0.5], colour)
     assert result.status == status
     if status != "Uppfyllt":
-        assert f"dominerande indikatorn är {colour}" in result.explanation
+        assert f"dominerande indikatorn är {colour.lower()}" in result.explanation
+        assert result.rule == {"Röd": "R3.cap.rod", "Gul": "R3.cap.gul"}[colour]
+    else:
+        assert result.rule == "R3.band.uppfyllt"
 
 
 def test_cap_never_raises_a_status():
@@ -69,23 +72,32 @@ def test_bad_dominant_colour():
         goal_status([1], "Blå")
 
 
+def _goal(status, explanation=""):
+    return GoalResult(None, status, explanation, "R3.band.test")
+
+
 def test_kf_goal_statuses():
-    assert kf_status("Delvis uppfyllt").status == "Delvis uppfyllt"
-    indicative = kf_status(None, [1, 0, 1, 1])
-    assert indicative.status == "Uppfyllt" and "indikativ" in indicative.explanation
-    override = kf_status("Uppfyllt", None, "Delvis uppfyllt", "Personalomsättningen ökade under hösten.")
-    assert override.status == "Delvis uppfyllt"
-    assert override.computed_status == "Uppfyllt"
+    board = kf_status(_goal("Delvis uppfyllt"), True, goal_name="N2")
+    assert (board.status, board.source, board.rule) == ("Delvis uppfyllt", "board_goal", "R4.namndmal")
+    assert board.explanation.startswith("Samma bedömning som nämndmål N2: Delvis uppfyllt.")
+    office = goal_status([1, 0, 1, 1])
+    indicative = kf_status(office, False)
+    assert (indicative.status, indicative.rule) == ("Uppfyllt", "R4.indikativ")
+    assert "indikativ" in indicative.explanation and office.explanation in indicative.explanation
+    override = kf_status(_goal("Uppfyllt"), True, "Delvis uppfyllt", "Personalomsättningen ökade under hösten.")
+    assert (override.status, override.computed, override.rule) == ("Delvis uppfyllt", "Uppfyllt", "R4.override")
     assert "Beräknad status: Uppfyllt" in override.explanation
 
 
 def test_override_needs_both_status_and_motivation():
-    with pytest.raises(VPInputError, match="^motivering: saknas"):
-        kf_status("Uppfyllt", None, "Ej uppfyllt", "")
-    with pytest.raises(VPInputError, match="^manuell status: saknas"):
-        kf_status("Uppfyllt", None, None, "En motivering utan status")
+    with pytest.raises(VPInputError, match="^motivering: saknas") as error:
+        kf_status(_goal("Uppfyllt"), True, "Ej uppfyllt", "")
+    assert error.value.rule == "R4.fel.motivering_saknas"
+    with pytest.raises(VPInputError, match="^manuell status: saknas") as error:
+        kf_status(_goal("Uppfyllt"), True, None, "En motivering utan status")
+    assert error.value.rule == "R4.fel.status_saknas"
     with pytest.raises(VPInputError, match="'Bra' är ingen status"):
-        kf_status("Uppfyllt", None, "Bra", "motivering")
+        kf_status(_goal("Uppfyllt"), True, "Bra", "motivering")
 
 
 @pytest.mark.parametrize(
@@ -217,8 +229,8 @@ def test_goal_leaves_out_cells_showing_a_vp_error_and_says_so():
 
 def test_status_words_must_be_spelled_as_the_workbook_colours_them():
     with pytest.raises(VPInputError, match="Skriv exakt Delvis uppfyllt"):
-        kf_status("Uppfyllt", None, " delvis uppfyllt", "Motiverat.")
-    assert kf_status("Uppfyllt", None, "Delvis uppfyllt", "Motiverat.").status == "Delvis uppfyllt"
+        kf_status(_goal("Uppfyllt"), True, " delvis uppfyllt", "Motiverat.")
+    assert kf_status(_goal("Uppfyllt"), True, "Delvis uppfyllt", "Motiverat.").status == "Delvis uppfyllt"
 
 
 def test_a_dominant_error_is_said_in_the_explanation():
@@ -228,7 +240,8 @@ def test_a_dominant_error_is_said_in_the_explanation():
 
 def test_adherence_far_below_every_band_is_red():
     result = budget_adherence(1e-6, 1e6)
-    assert result.colour == "Röd" and result.explanation.endswith("→ Röd.")
+    assert result.colour == "Röd" and result.explanation.endswith("röd. (regel R5.band.rod)")
+    assert budget_adherence(5e-324, 1).colour == "Röd"
 
 
 @pytest.mark.parametrize("hs", [12, -1])
@@ -238,8 +251,8 @@ def test_hs_part_must_be_part_of_the_amount(hs):
 
 
 def test_indicative_kf_status_is_capped_by_an_office_dominant_indicator():
-    assert kf_status(None, [1, 1, 1, 1], office_dominant="Röd").status == "Ej uppfyllt"
-    assert kf_status(None, [1, 1, 1, 1]).status == "Uppfyllt"
+    assert kf_status(goal_status([1, 1, 1, 1], "Röd"), False).status == "Ej uppfyllt"
+    assert kf_status(goal_status([1, 1, 1, 1]), False).status == "Uppfyllt"
 
 
 def test_a_dominant_cell_showing_an_error_gives_no_cap():

@@ -6,33 +6,34 @@ import pytest
 from rules.errors import VPInputError
 from rules.indicator import grade_indicator
 
-# Id -> (outcome as an economist would type it, activities, expected grade, expected colour).
+# Id -> (outcome as an economist would type it, activities, expected grade, expected colour, the rule
+# that must decide).
 # Grades worked out by hand from RULES.md R2, not by the code under test.
 PLAN_CASES = {
-    "I01": ("5/5", None, 1.0, "Grön"),            # Samtliga, no baseline needed
-    "I02": ("3/5", "JA", 0.5, "Gul"),             # Öka from 3/5: equal is not improved
-    "I03": ("65%", None, 1.0, "Grön"),
-    "I04": ("40%", "JA", None, "Grå"),            # no target in the plan -> Ej bedömd
-    "I05": ("28%", "NEJ", 0.0, "Röd"),            # numeric target 30 %
-    "I06": ("4", None, 1.0, "Grön"),              # numeric target 4, >= by default
-    "I07": ("83%", "JA", 0.5, "Gul"),             # Medel 83% -> 83 % is not > 83 %
-    "I08": ("91%", None, 1.0, "Grön"),
-    "I09": ("Fyra av fem insatser", "NEJ", 0.0, "Röd"),
-    "I10": ("Samtliga", None, 1.0, "Grön"),
-    "I11": ("72,4 (2024)", None, 1.0, "Grön"),
-    "I12": ("NEJ", "JA", 0.5, "Gul"),
-    "I13": ("99%", None, 1.0, "Grön"),            # Bibehåll: equal is kept
-    "I14": (None, None, None, "Grå"),
-    "I15": ("12%", None, None, "Grå"),
-    "I16": ("-0,5 %", None, 1.0, "Grön"),         # the edge of +/- 0,5 %
-    "I17": ("66", None, 0.0, "Röd"),
-    "I18": ("100%", None, 1.0, "Grön"),
-    "I19": ("15%", "JA", 0.5, "Gul"),             # range 10-15%: Öka must beat 15 %
-    "I20": (0.97, "JA", 0.5, "Gul"),              # a percent-formatted cell holds 0,97
-    "I21": ("82", None, 1.0, "Grön"),             # Öka/Bibehålla
-    "I22": ("10,5%", "NEJ", 0.0, "Röd"),          # Minska/Bibehålla
-    "I23": ("84,2%", None, 1.0, "Grön"),
-    "I24": ("8,7 %", None, 1.0, "Grön"),
+    "I01": ("5/5", None, 1.0, "Grön", "R2.samtliga.met"),            # Samtliga, no baseline needed
+    "I02": ("3/5", "JA", 0.5, "Gul", "R2.not_met.aktiviteter"),             # Öka from 3/5: equal is not improved
+    "I03": ("65%", None, 1.0, "Grön", "R2.oka.met"),
+    "I04": ("40%", "JA", None, "Grå", "R2.ej_bedomd.riktvarde_saknas"),            # no target in the plan -> Ej bedömd
+    "I05": ("28%", "NEJ", 0.0, "Röd", "R2.not_met.inga_aktiviteter"),            # numeric target 30 %
+    "I06": ("4", None, 1.0, "Grön", "R2.minst.met"),              # numeric target 4, >= by default
+    "I07": ("83%", "JA", 0.5, "Gul", "R2.not_met.aktiviteter"),             # Medel 83% -> 83 % is not > 83 %
+    "I08": ("91%", None, 1.0, "Grön", "R2.oka.met"),
+    "I09": ("Fyra av fem insatser", "NEJ", 0.0, "Röd", "R2.not_met.inga_aktiviteter"),
+    "I10": ("Samtliga", None, 1.0, "Grön", "R2.samtliga.met"),
+    "I11": ("72,4 (2024)", None, 1.0, "Grön", "R2.oka.met"),
+    "I12": ("NEJ", "JA", 0.5, "Gul", "R2.not_met.aktiviteter"),
+    "I13": ("99%", None, 1.0, "Grön", "R2.bibehall.met"),            # Bibehåll: equal is kept
+    "I14": (None, None, None, "Grå", "R2.ej_bedomd.riktvarde_saknas"),
+    "I15": ("12%", None, None, "Grå", "R2.ej_bedomd.riktvarde_saknas"),
+    "I16": ("-0,5 %", None, 1.0, "Grön", "R2.budget.gron"),         # the edge of +/- 0,5 %
+    "I17": ("66", None, 0.0, "Röd", "R2.not_met.inga_aktiviteter"),
+    "I18": ("100%", None, 1.0, "Grön", "R2.minst.met"),
+    "I19": ("15%", "JA", 0.5, "Gul", "R2.not_met.aktiviteter"),             # range 10-15%: Öka must beat 15 %
+    "I20": (0.97, "JA", 0.5, "Gul", "R2.not_met.aktiviteter"),              # a percent-formatted cell holds 0,97
+    "I21": ("82", None, 1.0, "Grön", "R2.oka_bibehalla.met"),             # Öka/Bibehålla
+    "I22": ("10,5%", "NEJ", 0.0, "Röd", "R2.not_met.inga_aktiviteter"),          # Minska/Bibehålla
+    "I23": ("84,2%", None, 1.0, "Grön", "R2.oka_bibehalla.met"),
+    "I24": ("8,7 %", None, 1.0, "Grön", "R2.minska_bibehalla.met"),
 }
 
 
@@ -44,22 +45,26 @@ def test_every_plan_indicator_has_a_case(plan_indicators):
 @pytest.mark.parametrize("indicator_id", sorted(PLAN_CASES))
 def test_plan_indicators(plan_indicators, indicator_id):
     row = plan_indicators[indicator_id]
-    outcome, activities, grade, colour = PLAN_CASES[indicator_id]
+    outcome, activities, grade, colour, rule = PLAN_CASES[indicator_id]
     result = grade_indicator(row["Ingående värde"], row["Riktvärde 2025"], outcome, activities)
-    assert result.score == grade
-    assert result.colour == colour
+    assert (result.score, result.colour, result.rule) == (grade, colour, rule)
+    assert result.explanation.endswith(f" (regel {rule})")
     if grade is None:
         assert result.status == "Ej bedömd"
         assert result.explanation.startswith("Ej bedömd: ")
     else:
-        assert result.explanation.endswith(f"{str(grade).replace('.', ',').removesuffix(',0')}.")
+        assert result.explanation.endswith(f"{str(grade).replace('.', ',').removesuffix(',0')}. (regel {rule})")
 
 
 def test_explanation_reads_aloud():
     result = grade_indicator("61%", "Öka", "65%")
-    assert result.explanation == "Utfall 65\u00a0% > ingående värde 61\u00a0% (riktvärde Öka): förbättrat, 1."
+    assert result.explanation == ("Utfall 65\u00a0% är högre än ingående värde 61\u00a0% (riktvärde Öka): förbättrat, 1. "
+                                  "(regel R2.oka.met)")
     result = grade_indicator("61%", "Öka", "60%", "JA")
-    assert "aktiviteter finns" in result.explanation and result.explanation.endswith("0,5.")
+    assert result.explanation == ("Utfall 60\u00a0% är inte högre än ingående värde 61\u00a0% (riktvärde Öka), aktiviteter "
+                                  "finns: inte förbättrat trots aktiviteter, 0,5. (regel R2.not_met.aktiviteter)")
+    result = grade_indicator("10-15%", "Öka", "15%")
+    assert "15\u00a0% (övre gränsen av 10-15\u00a0%)" in result.explanation
 
 
 def test_not_assessed_reasons():
@@ -88,7 +93,17 @@ def test_not_assessed_reasons():
         ("", "minst 30%", "29,9%", "JA", 0.5),
         ("", "> 4", "4", None, 0.0),
         ("", "< 4", "3", None, 1.0),
-        ("", "+/- 0,5 %", "+0,51%", None, 0.0),
+        ("", "+/- 0,5 %", "+0,51%", None, 1.0),     # R5 bands: 99,49 % rounds to 99,5 %, green
+        ("", "+/- 0,5 %", "+0,55%", None, 1.0),     # 99,45 % rounds half up to 99,5 %: green
+        ("", "+/- 0,5 %", "+0,56%", None, 0.5),     # 99,44 % -> 99,4 %: yellow whatever the activities
+        ("", "+/- 0,5 %", "+1,4%", "NEJ", 0.5),     # RULES R2: 98,6 % -> Gul 0,5
+        ("", "+/- 0,5 %", "+1,4%", "JA", 0.5),
+        ("", "+/- 0,5 %", "-2,05%", None, 0.5),     # 97,95 % -> 98,0 %: yellow
+        ("", "+/- 0,5 %", "-2,06%", "JA", 0.0),     # 97,94 % -> 97,9 %: red even with activities
+        ("", "+/- 0,5 %", "-2,5%", "JA", 0.0),      # RULES R2: 97,5 % -> Röd 0
+        ("61%", "Öka", "61%", None, 0.0),           # RULES R2: Öka unchanged is not met
+        ("61%", "Öka/Bibehålla", "61%", None, 1.0),  # ... but Öka/Bibehålla accepts it
+
         ("", "± 0,5 %", 0.005, None, 1.0),
         ("", "Samtliga", "5 av 5", None, 1.0),
         ("", "Samtliga", 1, None, 1.0),

@@ -14,8 +14,10 @@ from openpyxl.worksheet.formula import ArrayFormula
 from rules.errors import CELL_ERROR_PREFIX, VPError
 from workbook import layout as L
 from workbook.cli import main
-from workbook.refresh import column_letter, format_overview, read_output, run_refresh
+from workbook.refresh import format_overview, read_output, run_refresh
+from workbook.tables import column_letter
 from workbook.xlsx import BACKUPS_KEPT, FileRefused, XlsxBook
+from xl_addin import udfs
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "workbook" / "VP2025-exempel.xlsx"
@@ -51,8 +53,8 @@ def snapshot(path):
 def cell_of(path, sheet, header, match_column, match_value):
     """The coordinate of `header` in the row whose `match_column` equals `match_value`."""
     table = XlsxBook(path).read_table(sheet, list(dict.fromkeys([header, match_column])))
-    index = table.frame.index[table.frame[match_column].astype(str) == str(match_value)][0]
-    return table.cell(index, header).split("!")[1]
+    position = list(table.frame[match_column].astype(str)).index(str(match_value))
+    return table.place(position, header).cell
 
 
 def edit(path, sheet, cells):
@@ -63,8 +65,17 @@ def edit(path, sheet, cells):
     wb.save(path)
 
 
+# RULES R8: the plan's stated saving (-1,7 mnkr) cannot be reproduced from its own table, so the
+# difference is a finding on every copy of the plan's workbook; the tests look past that one.
+PLAN_SAVING = "R8.base.ej_volymbaserad"
+
+
+def other_findings(result):
+    return [f for f in result.findings if f.rule != PLAN_SAVING]
+
+
 def messages(result):
-    return [f.message for f in result.findings]
+    return [f.message for f in other_findings(result)]
 
 
 def overview_rows(result, level):
@@ -111,7 +122,9 @@ def test_the_log_names_the_statuses_that_moved(example):
 
 
 def test_check_finds_a_planted_bad_value_and_a_wrong_sum(example, capsys):
-    assert main(["check", str(example)]) == 0
+    assert main(["check", str(example)]) == 1  # the plan's saving (R8), and nothing else
+    out = capsys.readouterr().out
+    assert out.count("\n- [") == 0 and out.startswith(f"- [{PLAN_SAVING}] Besparing: planens besparing -1,7 mnkr")
     wb = openpyxl.load_workbook(example)
     bad = cell_of(example, L.INDICATORS, "Utfall", "Id", "I03")
     wb[L.INDICATORS][bad] = "sextiofem"
@@ -124,7 +137,7 @@ def test_check_finds_a_planted_bad_value_and_a_wrong_sum(example, capsys):
     assert f"Indikatorer!{bad}: 'sextiofem'" in out
     total = cell_of(example, L.BUDGET, L.PROPOSAL, L.AREA, "Summa verksamhetsområde LSS")
     assert f"Internbudget!{total}: Summa verksamhetsområde LSS ({L.PROPOSAL}): angiven summa 783,9 men raderna " \
-           "summerar till 784,4" in out
+           "summerar till 784,4 (skillnad -0,5). (regel R10.sum.avviker)" in out
     assert "angiven summa 874,3 men raderna summerar till 874,8" in out
     assert example.read_bytes() == before  # check writes nothing
 
@@ -197,7 +210,7 @@ def test_the_empty_workbook_refreshes_to_not_assessed(tmp_path):
     shutil.copy(EMPTY, path)
     result = run_refresh(XlsxBook(path), write=False)
     assert {v for k, v in result.statuses.items() if k.startswith("Indikator")} == {"Grå"}
-    assert not result.findings
+    assert not other_findings(result) and [f.rule for f in result.findings] == [PLAN_SAVING]
 
 
 def test_missing_file(tmp_path):
@@ -219,28 +232,26 @@ def formulas_equal_the_overview(path, expect_indicators=24):
     indicators = source.read_table(L.INDICATORS, ["Id", "Poäng", "Färg", "Förklaring"])
     by_id = {r["Id"]: r for r in overview.to_dict("records") if r["Nivå"] == "Indikator"}
     assert len(by_id) == expect_indicators
-    for index in indicators.frame.index:
-        ident = indicators.frame.at[index, "Id"]
+    for position, ident in enumerate(indicators.frame["Id"]):
         if by_id[ident]["Status/färg"] == "Fel":
             continue  # the cell shows #VP-FEL: …, the overview Fel with the same message
         for column, overview_column in (("Poäng", "Medel/poäng"), ("Färg", "Status/färg"), ("Förklaring", "Förklaring")):
-            computed = cells[(L.INDICATORS.upper(), indicators.cell(index, column).split("!")[1])]
-            assert computed == by_id[ident][overview_column], (ident, column)
-    goals = source.read_table(L.GOALS, ["Nämndmål", "Medel", "Status"])
+            computed = cells[(L.INDICATORS.upper(), indicators.place(position, column).cell)]
+            assert computed == udfs.cell_text(by_id[ident][overview_column]), (ident, column)
+    goals = source.read_table(L.GOALS, ["Nämndmål", "KF-mål", "Medel", "Status"])
     goal_rows = {r["Nämndmål"]: r for r in overview.to_dict("records") if r["Nivå"] == "Nämndmål"}
-    for index in goals.frame.index:
-        goal = goals.frame.at[index, "Nämndmål"]
+    for position, goal in enumerate(goals.frame["Nämndmål"]):
         for column, overview_column in (("Medel", "Medel/poäng"), ("Status", "Status/färg")):
-            computed = cells[(L.GOALS.upper(), goals.cell(index, column).split("!")[1])]
+            computed = cells[(L.GOALS.upper(), goals.place(position, column).cell)]
             expected = goal_rows[goal][overview_column]
             assert computed == (expected if expected is not None else "Ej bedömd"), (goal, column)
     kf = source.read_table(L.KF_GOALS, ["KF-mål", "Status"])
     kf_rows = {r["KF-mål"]: r for r in overview.to_dict("records") if r["Nivå"] == "KF-mål"}
-    for index in kf.frame.index:
-        computed = cells[(L.KF_GOALS.upper(), kf.cell(index, "Status").split("!")[1])]
-        expected = kf_rows[kf.frame.at[index, "KF-mål"]]
-        if expected["Status/färg"] == "Fel":
-            assert computed.startswith(CELL_ERROR_PREFIX) and computed.endswith(expected["Förklaring"].split(": ", 1)[1])
+    for position, number in enumerate(kf.frame["KF-mål"]):
+        computed = cells[(L.KF_GOALS.upper(), kf.place(position, "Status").cell)]
+        expected = kf_rows[number]
+        if expected["Status/färg"] == "Fel":  # the same reason, naming the argument instead of the cell
+            assert computed.startswith(CELL_ERROR_PREFIX) and expected["Förklaring"].split(": ", 1)[1] in computed
         else:
             assert computed == expected["Status/färg"]
     return cells
@@ -266,9 +277,9 @@ def test_formulas_follow_a_moved_dominant_mark_and_a_missing_motivation_like_the
     n1 = next(row for row in overview_rows(result, "Nämndmål") if row[2] == "N1")
     assert "1 indikator(er) med fel" in n1[7]
     status = cell_of(example, L.KF_GOALS, "Status", "KF-mål", 4)
-    assert cells[(L.KF_GOALS.upper(), status)] == (f"{CELL_ERROR_PREFIX}KF-mål!{motivation}: motivering saknas – en "
-                                                   "manuell bedömning kräver en skriven motivering.")
-    assert any(m.startswith(f"KF-mål!{motivation}: saknas") for m in messages(result))
+    assert cells[(L.KF_GOALS.upper(), status)] == (f"{CELL_ERROR_PREFIX}motivering: saknas – en manuell bedömning "
+                                                   "(Delvis uppfyllt) kräver en skriven motivering.")
+    assert any(m.startswith(f"KF-mål!{motivation}: saknas – en manuell bedömning") for m in messages(result))
 
 
 def test_export_has_no_formulas_and_the_same_values(example, tmp_path):
@@ -327,9 +338,8 @@ def test_check_finds_a_change_that_is_not_proposal_minus_budget(example, capsys)
     wb.save(example)
     assert main(["check", str(example)]) == 1
     out = capsys.readouterr().out
-    assert f"Internbudget!{change}: Korta insatser: Förändring 1,8 stämmer inte med förslag 10 − budget 8,7 = 1,3." \
-        in out
-    assert "angiven summa 1,8" not in out
+    assert (f"Internbudget!{change}: Korta insatser: Förändring: angiven summa 1,8 men raderna summerar till 1,3 "
+            "(skillnad 0,5). (regel R10.sum.avviker)") in out
 
 
 # --- keys that do not fit together -------------------------------------------------------------------
@@ -371,9 +381,11 @@ def test_a_kf_goal_whose_board_goal_no_indicator_has_is_a_finding_not_indicative
     edit(example, L.KF_GOALS, {cell: "N33"})
     result = run_refresh(XlsxBook(example), write=False)
     kf3 = next(row for row in overview_rows(result, "KF-mål") if row[1] == 3)
-    assert kf3[6] == "Fel" and "indikativ" not in kf3[7]
-    assert f"KF-mål!{cell}: 'N33' finns inte som Nämndmål på någon indikator." in kf3[7]
-    assert any(f.where == f"KF-mål!{cell}" and f.rule == "R4" for f in result.findings)
+    assert kf3[6] == "Ej bedömd" and "indikativ" not in kf3[7]  # RULES R3: Ej bedömd, and a finding
+    assert kf3[7].startswith("Samma bedömning som nämndmål N33: Ej bedömd.")
+    assert any(f.where == f"KF-mål!{cell}" and f.rule == "R3.ej_bedomd.inga_indikatorer" for f in result.findings)
+    n33 = next(row for row in overview_rows(result, "Nämndmål") if row[2] == "N33")
+    assert n33[6] == "Ej bedömd" and n33[8] == "R3.ej_bedomd.inga_indikatorer"
     assert result.statuses["KF-mål 2"] == "Delvis uppfyllt"  # the other rows are not affected
 
 
@@ -422,7 +434,7 @@ def test_the_dominant_mark_reads_the_rulebook_words(example):
     j16 = cell_of(example, L.INDICATORS, "Dominant", "Id", "I16")
     edit(example, L.INDICATORS, {j16: "Ja"})
     result = run_refresh(XlsxBook(example), write=False)
-    assert result.statuses["Nämndmål N5"] == "Delvis uppfyllt" and not result.findings  # capped by I16's Gul
+    assert result.statuses["Nämndmål N5"] == "Delvis uppfyllt" and not other_findings(result)  # capped by I16's Gul
     edit(example, L.INDICATORS, {j16: True})  # Excel's SANT: the sheet's formulas would not count it
     result = run_refresh(XlsxBook(example), write=False)
     assert messages(result) == [(f"Indikatorer!{j16}: 'SANT' ska vara JA eller NEJ. Skriv JA eller NEJ som text eller "
@@ -443,10 +455,10 @@ def test_a_formula_input_without_a_saved_result_is_a_clear_finding(example):
     edit(example, L.BUDGET, {proposal: "=100+12"})
     result = run_refresh(XlsxBook(example), write=False)
     found = messages(result)
-    advice = "men inget sparat värde; öppna och spara filen i Excel eller skriv in värdet."
-    assert f"Indikatorer!{outcome}: innehåller formeln =60%+5% {advice}" in found
-    assert f"Indikatorer!{name}: innehåller formeln =\"Ny\"&\" indikator\" {advice}" in found
-    assert f"Internbudget!{proposal}: innehåller formeln =100+12 {advice}" in found
+    advice = "Öppna och spara filen i Excel, eller skriv in värdet."
+    assert f"Indikatorer!{outcome}: innehåller en formel men inget sparat värde (=60%+5%) {advice}" in found
+    assert f"Indikatorer!{name}: innehåller en formel men inget sparat värde (=\"Ny\"&\" indikator\") {advice}" in found
+    assert f"Internbudget!{proposal}: innehåller en formel men inget sparat värde (=100+12) {advice}" in found
     assert sum(proposal in f.where for f in result.findings) == 1  # once, not again as R5
     assert result.statuses["Indikator I03"] == "Fel"
 
@@ -515,13 +527,14 @@ def test_label_typos_in_the_budget_and_the_frame_are_findings(example):
         sheet_cell = f"Internbudget!{coordinate}"
         assert any(m.startswith(f"{sheet_cell}: '{text}'" if text else f"{sheet_cell}: är tomt") for m in found), \
             coordinate
-    assert any(m.startswith(f"Internbudget!{cell(L.ROW_KIND, 'Korta insatser')}: 'Rader' är inget giltigt "
-                            "värde i Radtyp. Skriv Rad eller Summa;") for m in found)
-    assert any(m.startswith(f"Internbudget!{cell(L.LAW, 'Daglig verksamhet')}: 'Lss' är inget giltigt värde i Område. "
-                            "Skriv LSS, SoL eller lämna tomt;") for m in found)
-    assert any(m.startswith(f"Ramjusteringar!{step}: 'Just' är inget giltigt värde i Radtyp. Skriv Start, Justering eller "
-                            "Summa;")
-               for m in found)
+    assert f"Internbudget!{cell(L.ROW_KIND, 'Korta insatser')}: 'Rader' är inget giltigt värde i Radtyp. Skriv Rad " \
+           "eller Summa." in found
+    assert f"Internbudget!{cell(L.LAW, 'Daglig verksamhet')}: 'Lss' är inget giltigt värde i Område. Skriv LSS, SoL " \
+           "eller lämna tomt." in found
+    assert f"Ramjusteringar!{step}: 'Just' är inget giltigt värde i Radtyp. Skriv Start, Justering eller Summa." in found
+    empty = cell(L.VOLUME_BASED, "Personlig assistans")
+    assert any(f.where == f"Internbudget!{empty}" and f.rule == "R8.fel.volymbaserad_saknas"
+               for f in run_refresh(XlsxBook(example), write=False).findings)
 
 
 def test_a_bad_budget_cell_is_reported_once(example, capsys):
@@ -555,7 +568,7 @@ def test_column_letters():
 def test_the_optional_kf_columns_may_be_missing(example, capsys):
     header = {c.value: c.coordinate for c in openpyxl.load_workbook(example)[L.KF_GOALS][L.HEADER_ROW] if c.value}
     edit(example, L.KF_GOALS, {header["Manuell status"]: None, header["Motivering"]: None})
-    assert main(["check", str(example)]) == 0  # no traceback: no override column, no override
+    assert main(["check", str(example)]) == 1  # no traceback: no override column, no override
     assert "Traceback" not in capsys.readouterr().err
     result = run_refresh(XlsxBook(example), write=False)
     assert result.statuses["KF-mål 4"] == result.statuses["Nämndmål N4"]
@@ -567,9 +580,9 @@ def _live_goal_statuses(path):
 
     cells = calculate(path)
     goals = XlsxBook(path).read_table(L.GOALS, ["Nämndmål", "KF-mål", "Medel", "Status"])
-    return {str(goals.frame.at[i, "Nämndmål"]): (cells[(L.GOALS.upper(), goals.cell(i, "Medel").split("!")[1])],
-                                                 cells[(L.GOALS.upper(), goals.cell(i, "Status").split("!")[1])])
-            for i in goals.frame.index}
+    return {str(goal): (cells[(L.GOALS.upper(), goals.place(i, "Medel").cell)],
+                        cells[(L.GOALS.upper(), goals.place(i, "Status").cell)])
+            for i, goal in enumerate(goals.frame["Nämndmål"])}
 
 
 def _overview_goal_statuses(result):
@@ -578,12 +591,12 @@ def _overview_goal_statuses(result):
 
 
 def test_an_indicator_moved_to_another_goal_counts_there_live_and_in_the_overview(example):
-    """The goal formulas select rows by Nämndmål and KF-mål, so where a row stands does not matter."""
+    """The goal formulas read the table by Nämndmål, so where a row stands does not matter."""
     pytest.importorskip("formulas")
     goal, kf = (cell_of(example, L.INDICATORS, column, "Id", "I09") for column in ("Nämndmål", "KF-mål"))
     edit(example, L.INDICATORS, {goal: "N3", kf: 3})  # I09 stands among N2's rows, now counts to N3
     result = run_refresh(XlsxBook(example), write=False)
-    assert not result.findings
+    assert not other_findings(result)
     live = _live_goal_statuses(example)
     assert live == _overview_goal_statuses(result)
     assert live["N3"] == (0.67, "Delvis uppfyllt")  # 1 + 1 + 0 over three indicators
@@ -601,7 +614,7 @@ def test_an_indicator_added_below_the_table_counts_live_and_in_the_overview(exam
         ws.cell(row=row, column=column, value=value)
     wb.save(example)
     result = run_refresh(XlsxBook(example), write=False)
-    assert not result.findings
+    assert not other_findings(result)
     live = _live_goal_statuses(example)
     assert live == _overview_goal_statuses(result)
     assert live["N2"] == (0.4, "Ej uppfyllt")  # 0,5 + 1 + 0 + 0,5 + 0 over five
@@ -623,8 +636,8 @@ def test_an_indicator_whose_kf_goal_is_not_its_board_goals_is_a_finding(example)
     edit(example, L.INDICATORS, {b_i01: 3})  # I01's Nämndmål N1 belongs to KF-mål 1
     result = run_refresh(XlsxBook(example), write=False)
     kf1 = cell_of(example, L.KF_GOALS, "KF-mål", "KF-mål", 1)
-    assert [f.where for f in result.findings] == [f"Indikatorer!{b_i01}"]
-    assert result.findings[0].message.startswith(
+    assert [f.where for f in other_findings(result)] == [f"Indikatorer!{b_i01}"]
+    assert other_findings(result)[0].message.startswith(
         f"Indikatorer!{b_i01}: '3' stämmer inte med nämndmål N1, som hör till KF-mål 1 (KF-mål!{kf1}).")
 
 
@@ -634,10 +647,10 @@ def test_an_error_in_the_dominant_indicator_lifts_the_cap_and_says_so(example):
     result = run_refresh(XlsxBook(example), write=False)
     n5 = next(row for row in overview_rows(result, "Nämndmål") if row[2] == "N5")
     assert n5[6] == "Uppfyllt"  # no colour, no cap (R3) ...
-    assert f"Inget tak: den dominerande indikatorn (Indikatorer!{outcome}) har fel." in n5[7]  # ... but said
+    assert "Inget tak: den dominerande indikatorn har fel." in n5[7]  # ... but said
     at_cell = [f for f in result.findings if f.where == f"Indikatorer!{outcome}"]
-    assert sorted(f.rule for f in at_cell) == ["R1", "R3"]  # the indicator's own error, and the goal's
-    goal = next(f for f in at_cell if f.rule == "R3")
+    assert sorted(f.rule for f in at_cell) == ["R1", "R3.dominant.fel"]  # the indicator's own error, and the goal's
+    goal = next(f for f in at_cell if f.rule == "R3.dominant.fel")
     assert "nämndmål N5" in goal.message and "inget tak" in goal.message
 
 
@@ -690,19 +703,10 @@ def test_vp_refresh_says_first_refresh_not_zero_changes(example, capsys):
     assert "Ändrade statusar: 0" in capsys.readouterr().out
 
 
-def test_a_finding_takes_its_place_from_the_message_not_from_its_text():
-    from rules.batch import Message
-    from workbook.refresh import _where_of
-
-    assert _where_of(Message("Nämndmål N5: den dominerande indikatorn har fel", "Indikatorer!K20")) == \
-        "Indikatorer!K20"
-    assert _where_of("Indikatorer!K7: 'x' går inte att läsa") == "Indikatorer!K7"  # plain text: as before
-
-
 def test_a_finding_about_two_cells_names_both_once(example, capsys):
     i01, i02 = (cell_of(example, L.INDICATORS, "Id", "Id", i) for i in ("I01", "I02"))
     edit(example, L.INDICATORS, {i02: "I01"})
     result = run_refresh(XlsxBook(example), write=False)
-    assert [f.where for f in result.findings] == [f"Indikatorer!{i01} och Indikatorer!{i02}"]
+    assert [f.where for f in other_findings(result)] == [f"Indikatorer!{i01} och Indikatorer!{i02}"]
     main(["check", str(example)])
     assert capsys.readouterr().out.count(f"Indikatorer!{i01} och Indikatorer!{i02}") == 1

@@ -1,171 +1,30 @@
-"""The ribbon's actions and the xlwings adapter, on a real `xw.Book` of xlwings' remote engine.
+"""The ribbon's actions and the xlwings adapter, on a real `xw.Book` of xlwings' remote engine
+(tests/remote.py builds it from the bundled VP2025-exempel.xlsx; numbers are sent as doubles, as
+Excel holds them)."""
 
-The remote engine (`xw.Book(json=payload)`) holds a workbook as the JSON an xlwings client sends
-(sheet values anchored at A1, the book's active sheet and selection) and records every change as an
-action (`book.json()["actions"]`: setValues, rangeClearContents, setRangeColor, alert, ...) with the
-sheet position and the cell block it touches. The payload is built here from the bundled
-VP2025-exempel.xlsx; formula cells get no value (without Excel their results are unknown; the
-refresh reads only input columns). Numbers are sent as doubles, as Excel holds them.
-
-The remote engine is part of xlwings PRO; its noncommercial key is set for the tests only.
-"""
-
-import copy
-import datetime as dt
-import os
 import re
 import shutil
-from pathlib import Path
 from types import SimpleNamespace
 
-os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+import pytest
+import xlwings as xw
+from openpyxl.utils import range_boundaries
 
-import openpyxl  # noqa: E402
-import pytest  # noqa: E402
-import xlwings as xw  # noqa: E402
-from openpyxl.utils import get_column_letter, range_boundaries  # noqa: E402
-from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
+import rules.indicator
+import rules.values
+from rules.errors import VPError
+from rules.indicator import grade_indicator
+from rules.rulebook import load_rulebook
+from tests.remote import (EXAMPLE, NOT_WRITES, ROOT, actions_of, address, alerts, applied, payload_after, payload_of,
+                          remote_book, sheet_names, table_below_header, touched)
+from workbook import layout as L
+from workbook.refresh import run_refresh
+from workbook.tables import cell_value
+from workbook.xlsx import XlsxBook
+from xl_addin import ribbon
+from xl_addin.book_adapter import XlwingsBook
 
-import rules.indicator  # noqa: E402
-import rules.values  # noqa: E402
-from rules import batch as b  # noqa: E402
-from rules.errors import VPError  # noqa: E402
-from rules.indicator import grade_indicator  # noqa: E402
-from rules.rulebook import load_rulebook  # noqa: E402
-from workbook import layout as L  # noqa: E402
-from workbook.refresh import run_refresh  # noqa: E402
-from workbook.xlsx import XlsxBook  # noqa: E402
-from xl_addin import ribbon  # noqa: E402
-from xl_addin.book_adapter import XlwingsBook  # noqa: E402
-
-if "remote" not in [engine.name for engine in xw.engines]:
-    # xlwings was imported by an earlier test module before the key was set: register its remote
-    # engine now (what xlwings' own import does when a key is present).
-    from xlwings.pro import _xlremote
-
-    xw.engines.add(xw.main.Engine(impl=_xlremote.engine))
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "workbook" / "VP2025-exempel.xlsx"
 CUSTOM_UI = ROOT / "xl_addin" / "addin" / "customUI.xml"
-NOT_WRITES = {"alert", "activateSheet", "calculate"}  # actions that change no cell
-
-
-# --- the payload -------------------------------------------------------------------------------------
-def _payload_value(value):
-    """A cell as an xlwings client sends it: "" for empty, doubles, ISO dates, no formulas."""
-    if value is None or isinstance(value, ArrayFormula):
-        return ""
-    if isinstance(value, str) and value.startswith("="):
-        return ""  # a formula's result is unknown without Excel
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    if isinstance(value, dt.date):
-        return value.strftime("%Y-%m-%dT00:00:00.000Z")
-    return str(value)
-
-
-def payload_of(path, sheet=L.INDICATORS, selection="A1", drop=(), edits=None):
-    """The remote engine's payload for an .xlsx: every sheet's values from A1, active sheet, selection.
-
-    `edits` = {(sheet, "K7"): value} changes cells as a person would have typed them.
-    """
-    wb = openpyxl.load_workbook(path, data_only=False)
-    for (name, coordinate), value in (edits or {}).items():
-        wb[name][coordinate] = value
-    sheets = []
-    for ws in wb.worksheets:
-        if ws.title in drop:
-            continue
-        values = [[_payload_value(v) for v in row]
-                  for row in ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row, max_col=ws.max_column,
-                                          values_only=True)]
-        sheets.append({"name": ws.title, "values": values or [[]], "used_range_address": ws.dimensions,
-                       "pictures": [], "tables": [], "charts": [], "shapes": []})
-    names = [s["name"] for s in sheets]
-    return {
-        "client": "Microsoft Office Scripts",  # not Office.js: the version must equal xlwings'
-        "version": xw.__version__,
-        "book": {"name": Path(path).name, "active_sheet_index": names.index(sheet) if sheet in names else 0,
-                 "selection": selection},
-        "names": [],
-        "sheets": sheets,
-    }
-
-
-def remote_book(path=EXAMPLE, **kwargs):
-    return xw.Book(json=payload_of(path, **kwargs))
-
-
-def actions_of(book):
-    return book.json()["actions"]
-
-
-def sheet_names(book):
-    return [s.name for s in book.sheets]
-
-
-def address(action):
-    first = f"{get_column_letter(action['start_column'] + 1)}{action['start_row'] + 1}"
-    last = (f"{get_column_letter(action['start_column'] + action['column_count'])}"
-            f"{action['start_row'] + action['row_count']}")
-    return first if first == last else f"{first}:{last}"
-
-
-def touched(book):
-    """(sheet, address, func) of every action that changes cells."""
-    names = sheet_names(book)
-    out = []
-    for action in actions_of(book):
-        if action["func"] in NOT_WRITES:
-            continue
-        assert action["sheet_position"] is not None, action
-        out.append((names[action["sheet_position"]], address(action), action["func"]))
-    return out
-
-
-def alerts(book):
-    return [a["args"] for a in actions_of(book) if a["func"] == "alert"]
-
-
-def applied(book):
-    """The book's sheet values after its actions (values and clears only), as {sheet: grid}."""
-    names = sheet_names(book)
-    grids = {name: [list(row) for row in copy.deepcopy(book.sheets[name].impl.api["values"])] for name in names}
-    for action in actions_of(book):
-        if action["func"] not in ("setValues", "rangeClearContents"):
-            continue
-        grid = grids[names[action["sheet_position"]]]
-        for i in range(action["row_count"]):
-            for j in range(action["column_count"]):
-                r, c = action["start_row"] + i, action["start_column"] + j
-                while len(grid) <= r:
-                    grid.append([])
-                grid[r].extend([""] * (c + 1 - len(grid[r])))
-                grid[r][c] = action["values"][i][j] if action["func"] == "setValues" else ""
-    return grids
-
-
-def table_below_header(grid, header_row=L.HEADER_ROW):
-    rows = [[None if v == "" else v for v in row] for row in grid[header_row:]]
-    return [row for row in rows if any(v is not None for v in row)]
-
-
-def payload_after(book, selection="A1"):
-    """The payload a client would send after applying `book`'s actions (for a second button press)."""
-    grids = applied(book)
-    data = copy.deepcopy(book.impl.api)
-    for sheet in data["sheets"]:
-        grid = grids[sheet["name"]]
-        width = max(len(row) for row in grid)
-        sheet["values"] = [row + [""] * (width - len(row)) for row in grid]
-        sheet["used_range_address"] = f"A1:{get_column_letter(width)}{len(grid)}"
-    data["book"]["selection"] = selection
-    return data
 
 
 @pytest.fixture
@@ -186,8 +45,8 @@ def row_of(sheet, column, value):
 
 def coordinate(sheet, header, match_column, match_value):
     table = file_table(sheet, [header, match_column])
-    index = table.frame.index[table.frame[match_column].astype(str) == str(match_value)][0]
-    return table.cell(index, header).split("!")[1]
+    position = list(table.frame[match_column].astype(str)).index(str(match_value))
+    return table.place(position, header).cell
 
 
 # --- (f) the tags ---------------------------------------------------------------------------------------
@@ -209,7 +68,7 @@ def test_uppdatera_writes_overview_findings_and_log_like_the_file_refresh(exampl
     overview = table_below_header(grids[L.OVERVIEW])
     assert [row[0] for row in overview].count("KF-mål") == 6
     assert [row[0] for row in overview].count("Indikator") == 24
-    assert overview == [[None if v == "" else b.cell_value(v) for v in row] for row in expected.overview]
+    assert overview == [[None if v == "" else cell_value(v) for v in row] for row in expected.overview]
     statuses = {f"{row[0]} {row[3] or row[2] or row[1]}": row[6] for row in overview}
     assert statuses["Indikator I03"] == expected.statuses["Indikator I03"]
     assert {"Uppfyllt", "Delvis uppfyllt", "Ej uppfyllt"} <= {row[6] for row in overview}
@@ -226,17 +85,19 @@ def test_uppdatera_writes_overview_findings_and_log_like_the_file_refresh(exampl
     for offset, label in enumerate(expected.fills):
         assert colour_of_row[L.HEADER_ROW + offset] == "#" + fills[label]
 
-    # one block of values per table; the findings table is empty for the example, the log has one row
+    # one block of values per table; the example's one finding is the plan's saving (RULES R8)
     writes = [(sheet, func) for sheet, _, func in touched(book) if func == "setValues"]
-    assert writes == [(L.OVERVIEW, "setValues"), (L.LOG, "setValues")]
+    assert writes == [(L.OVERVIEW, "setValues"), (L.FINDINGS, "setValues"), (L.LOG, "setValues"),
+                      (L.HISTORY, "setValues")]
     log = table_below_header(grids[L.LOG])
-    assert len(log) == 1 and log[0][2] == "Uppdatering" and log[0][3] == "första uppdateringen"
+    assert len(log) == 1 and log[0][2] == "Uppdatering Delår 1 2025, 1 fynd" and log[0][3] == "första uppdateringen"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", log[0][0])
-    assert table_below_header(grids[L.FINDINGS]) == []
+    findings = table_below_header(grids[L.FINDINGS])
+    assert [row[:2] for row in findings] == [["Besparing", "R8.base.ej_volymbaserad"]]
 
     # the message box says how many findings and changed statuses
     assert alerts(book) == [[message, "VP", "ok", "info", ""]]
-    assert "0 fynd" in message and "0 ändrade statusar (första uppdateringen)" in message
+    assert "1 fynd" in message and "0 ändrade statusar (första uppdateringen)" in message
 
 
 def test_uppdatera_never_touches_a_cell_outside_the_output_sheets():
@@ -245,7 +106,7 @@ def test_uppdatera_never_touches_a_cell_outside_the_output_sheets():
     ribbon.run("uppdatera", book=book)
     writes = touched(book)
     assert writes, "the refresh wrote nothing"
-    assert {sheet for sheet, _, _ in writes} == {L.OVERVIEW, L.FINDINGS, L.LOG}
+    assert {sheet for sheet, _, _ in writes} == {L.OVERVIEW, L.FINDINGS, L.LOG, L.HISTORY}
     for sheet, where, _ in writes:  # below the header row of its table, never the title or the headers
         assert int(re.match(r"[A-Z]+(\d+)", where).group(1)) > L.HEADER_ROW, (sheet, where)
     assert {a["func"] for a in actions_of(book)} <= {"setValues", "rangeClearContents", "setRangeColor",
@@ -267,10 +128,10 @@ def test_a_second_uppdatera_reads_the_last_overview_and_logs_what_moved():
     assert "Indikator I13: Röd → Grön" in log[1][3]
     assert "Nämndmål N4: Ej uppfyllt → Uppfyllt" in log[1][3]
     assert "ändrade statusar" in message and "Indikator I13: Röd → Grön" in message
-    assert {sheet for sheet, _, _ in touched(second)} == {L.OVERVIEW, L.LOG}
-    # the old overview (rows 5..) was cleared before the new one was written
+    assert {sheet for sheet, _, _ in touched(second)} == {L.OVERVIEW, L.FINDINGS, L.LOG, L.HISTORY}
+    # the old overview, findings and history (rows 5..) were cleared before the new ones were written
     cleared = [a for a in actions_of(second) if a["func"] == "rangeClearContents"]
-    assert [sheet_names(second)[a["sheet_position"]] for a in cleared] == [L.OVERVIEW]
+    assert [sheet_names(second)[a["sheet_position"]] for a in cleared] == [L.OVERVIEW, L.FINDINGS, L.HISTORY]
     assert cleared[0]["start_row"] == L.HEADER_ROW and cleared[0]["row_count"] == 36
 
 
@@ -281,28 +142,29 @@ def test_kontrollera_writes_only_the_findings_sheet():
     message = ribbon.run("kontrollera", book=book)
     assert {sheet for sheet, _, _ in touched(book)} == {L.FINDINGS}
     findings = table_below_header(applied(book)[L.FINDINGS])
-    assert len(findings) == 1
+    assert len(findings) == 2  # the planted value, and the plan's saving (RULES R8)
     assert findings[0][0] == f"Indikatorer!{bad}" and findings[0][1] == "R1"
     assert f"Indikatorer!{bad}: 'sextiofem'" in findings[0][2]
-    assert "1 fynd" in message and "sextiofem" in message
+    assert "2 fynd" in message and "sextiofem" in message
     assert alerts(book)[0][0] == message
 
 
-def test_kontrollera_on_a_clean_book_says_so():
+def test_kontrollera_on_the_example_finds_only_the_plans_saving():
     book = remote_book()
-    assert "0 fynd" in ribbon.run("kontrollera", book=book)
+    message = ribbon.run("kontrollera", book=book)
+    assert "1 fynd" in message and "planens besparing -1,7 mnkr" in message
     assert {sheet for sheet, _, _ in touched(book)} <= {L.FINDINGS}
 
 
 # --- (d) Förklara ---------------------------------------------------------------------------------------
 def test_forklara_on_an_indicator_row_gives_its_explanation():
     rulebook = load_rulebook()
-    columns = L.indicator_columns(rulebook.year)
-    table = file_table(L.INDICATORS, columns["required"], columns["optional"])
-    index = table.frame.index[table.frame["Id"] == "I03"][0]
-    cells = (b.BASELINE, b.target_column(rulebook.year), b.OUTCOME, b.ACTIVITIES)
-    expected = grade_indicator(*(table.frame.at[index, c] for c in cells), book=rulebook,
-                               where=tuple(table.cell(index, c) for c in cells)).explanation
+    required, optional = L.indicator_columns(rulebook.year)
+    table = file_table(L.INDICATORS, list(required), list(optional))
+    position = list(table.frame["Id"]).index("I03")
+    cells = (L.BASELINE, L.target_column(rulebook.year), L.OUTCOME, L.ACTIVITIES)
+    expected = grade_indicator(*(table.frame[c].iloc[position] for c in cells), book=rulebook).explanation
+    assert expected.endswith("(regel R2.oka.met)")
     row = row_of(L.INDICATORS, "Id", "I03")
 
     book = remote_book(sheet=L.INDICATORS, selection=f"K{row}")
@@ -357,11 +219,11 @@ def test_a_missing_column_is_named():
 # --- Räkna om, Regelbok ---------------------------------------------------------------------------------
 def test_rakna_om_clears_the_caches_and_recalculates():
     rules.values._PARSED[("stale", "x")] = None
-    rules.indicator._TARGETS[("stale", "x")] = None
+    rules.values._TARGETS[("stale", "x")] = None
     before = load_rulebook()
     book = remote_book()
     text = ribbon.run("rakna_om", book=book)
-    assert ("stale", "x") not in rules.values._PARSED and ("stale", "x") not in rules.indicator._TARGETS
+    assert ("stale", "x") not in rules.values._PARSED and ("stale", "x") not in rules.values._TARGETS
     assert load_rulebook() is not before  # read again from the file
     assert [a["func"] for a in actions_of(book)] == ["calculate", "alert"]
     assert "vp2025.toml" in text
@@ -373,8 +235,8 @@ def test_regelbok_shows_the_rulebook_and_its_sheet():
     activate = [a for a in actions_of(book) if a["func"] == "activateSheet"]
     assert [sheet_names(book)[a["sheet_position"]] for a in activate] == [L.RULEBOOK]
     for part in ("vp2025.toml", "planår 2025", "Uppfyllt från 0,70", "Delvis uppfyllt från 0,50",
-                 "Grön från 99,5 %", "Röd under 98 %", "LSS 80 %", "SoL 20 %", "Omsorgsnämnden 40 %",
-                 "Besparing: 3 %"):
+                 "Grön från 99,5 %", "Gul från 98,0 %", "LSS 80\u00a0%", "SoL 20\u00a0%", "Omsorgsnämnden 40\u00a0%",
+                 "Besparing: 3\u00a0%", "indikator 19", "bladet Regler"):
         assert part in text, part
     assert touched(book) == []
 
@@ -384,13 +246,13 @@ def test_the_adapter_reads_values_with_cell_names_and_refuses_input_sheets():
     book = remote_book()
     source = XlwingsBook(book)
     rulebook = load_rulebook()
-    columns = L.indicator_columns(rulebook.year)
-    live = source.read_table(L.INDICATORS, columns["required"], columns["optional"])
-    file = file_table(L.INDICATORS, columns["required"], columns["optional"])
+    required, optional = L.indicator_columns(rulebook.year)
+    live = source.read_table(L.INDICATORS, list(required), list(optional))
+    file = file_table(L.INDICATORS, list(required), list(optional))
     assert live.rows == file.rows and live.columns == file.columns
     assert live.frame.equals(file.frame)  # doubles from Excel read back as the file's ints
-    index = live.frame.index[live.frame["Id"] == "I03"][0]
-    assert live.cell(index, "Utfall") == file.cell(index, "Utfall")
+    position = list(live.frame["Id"]).index("I03")
+    assert live.place(position, "Utfall") == file.place(position, "Utfall")
     for sheet in (L.INDICATORS, L.BUDGET, L.RULEBOOK):
         with pytest.raises(VPError, match="inget utdatablad"):
             source.write_table(sheet, ["A"], [["x"]])
@@ -414,7 +276,7 @@ def test_the_adapter_finds_a_table_away_from_a1_and_keeps_formula_like_text_as_t
     source = XlwingsBook(book)
     table = source.read_table("Data", ["Id", "Utfall"])
     assert table.rows == [6, 8] and table.frame["Utfall"].tolist() == [3, "65%"]
-    assert table.cell(table.frame.index[1], "Utfall") == "Data!D8"
+    assert str(table.place(1, "Utfall")) == "Data!D8"
     source.write_table(L.FINDINGS, L.FINDINGS_HEADERS, [["Data!D8", "R1", "-5 är fel"]])
     values = [a["values"] for a in actions_of(book) if a["func"] == "setValues"]
     assert values[0] == [L.FINDINGS_HEADERS]  # an empty output sheet gets its header row (row 4)
@@ -453,7 +315,8 @@ def test_uppdatera_keeps_notes_typed_beside_the_output_tables():
     ribbon.run("uppdatera", book=first)
     second = xw.Book(json=payload_after(first))  # the second press clears the first's tables
     ribbon.run("uppdatera", book=second)
-    widths = {L.OVERVIEW: len(L.OVERVIEW_HEADERS), L.FINDINGS: len(L.FINDINGS_HEADERS), L.LOG: len(L.LOG_HEADERS)}
+    widths = {L.OVERVIEW: len(L.OVERVIEW_HEADERS), L.FINDINGS: len(L.FINDINGS_HEADERS), L.LOG: len(L.LOG_HEADERS),
+              L.HISTORY: len(L.HISTORY_HEADERS)}
     for book in (first, second):
         names = sheet_names(book)
         for action in actions_of(book):
@@ -466,5 +329,5 @@ def test_uppdatera_keeps_notes_typed_beside_the_output_tables():
         column, row = range_boundaries(cell)[:2]
         assert grids[sheet][row - 1][column - 1] == text, sheet
     log = [row[:4] for row in table_below_header(grids[L.LOG])]
-    assert [row[2] for row in log if row[0]][:2] == ["Uppdatering, 1 fynd"] * 2
+    assert [row[2] for row in log if row[0]][:2] == ["Uppdatering Delår 1 2025, 2 fynd"] * 2  # the planted value, the saving
     assert grids[L.LOG][L.HEADER_ROW + 1][0]  # the second row right below the first, not below the note

@@ -6,6 +6,7 @@ What only a real Windows Excel can confirm is listed in docs/excel-checklist.md.
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import sys
 import warnings
@@ -51,7 +52,8 @@ def function_body(vba: str, name: str) -> str:
 
 def test_expected_declarations_cover_the_catalogue():
     assert list(EXPECTED) == [f.__name__ for f in udfs.CATALOGUE]
-    assert EXPECTED["VP_GOALSTATUS"] == ["poang", "Optional dominant_farg"]
+    assert EXPECTED["VP_GOALSTATUS"] == ["mal", "Optional tabell"]
+    assert EXPECTED["VP_KFSTATUS"] == ["kf", "namndmal", "tabell", "Optional manuell", "Optional motivering"]
     assert EXPECTED["VP_SPLIT_LSS_SOL"] == ["belopp", "Optional hs_del", "Optional decimaler"]
     assert EXPECTED["VP_VOLUMEADJ"] == ["budgeterad_volym", "ny_volym", "standardkostnad"]
 
@@ -90,7 +92,10 @@ def test_descriptions_are_the_docstrings_in_windows_1252(generated):
         assert 0 < len(text) <= 255
         text.encode("cp1252")
         assert '"' not in text and "\u2212" not in text
-        assert text == " ".join(func.__doc__.split()).replace("\u2212", "-").replace('"', "\u201d")[:255]
+        expected = " ".join(func.__doc__.split())
+        for char, ascii_form in (("\u2212", "-"), ("\u2265", ">="), ("\u2264", "<="), ("\u2192", "->"), ('"', "\u201d")):
+            expected = expected.replace(char, ascii_form)
+        assert text == expected[:255]
     assert vba_wrappers.description(infos["VP_SAVING"]).startswith("Besparingskravet: -3 %")
 
 
@@ -117,7 +122,7 @@ def test_stubbing_leaves_modules_and_decorators_as_they_were():
             assert name not in sys.modules, name
         for func in udfs.CATALOGUE:
             assert not hasattr(func, "__xlfunc__"), func.__name__
-        assert udfs.VP_SPLIT_STAFF(10, 1) == [6.0, 4.0]
+        assert udfs.VP_SPLIT_STAFF(10, 1) == [[6.0, 4.0]]
 
 
 def test_stubbing_is_undone_when_the_udf_module_fails(tmp_path, monkeypatch):
@@ -191,3 +196,64 @@ def test_wrappers_only_call_vba_that_the_addin_has(built_modules):
     # Option Explicit holds in the callback module: the wrappers use no undeclared variables
     assert "Option Explicit" in module
     assert "ParamArray" not in module and "argsArray" not in module
+
+
+# --------------------------------------------------------------------------- Insert Function help
+
+VBA_STRING = r'"((?:[^"]|"")*)"'
+
+
+def macro_options_calls(module: str) -> dict[str, dict]:
+    """Function name -> {"description", "category", "arguments"} of every
+    ``Application.MacroOptions`` statement in ``Sub VPRegisterFunctions``, read from the VBA
+    text (continuation lines joined, string literals unescaped)."""
+    body = re.search(r"^Sub VPRegisterFunctions\(\)\r?\n(.*?)^End Sub", module, re.M | re.S)
+    assert body, "no Sub VPRegisterFunctions in the module"
+    statements = re.sub(r" _\r?\n\s*", " ", body.group(1)).splitlines()
+    calls = {}
+    for statement in statements:
+        if "MacroOptions" not in statement:
+            continue
+        assert statement.strip().startswith("Application.MacroOptions Macro:=p & "), statement
+        name = re.search(r'Macro:=p & "(\w+)"', statement).group(1)
+        assert name not in calls, f"{name} registered twice"
+        arrays = re.findall(r"ArgumentDescriptions:=Array\((.*)\)\s*$", statement)
+        arguments = [s.replace('""', '"') for s in re.findall(VBA_STRING, arrays[0])] if arrays else []
+        calls[name] = {
+            "description": re.search(r"Description:=" + VBA_STRING, statement).group(1).replace('""', '"'),
+            "category": re.search(r"Category:=" + VBA_STRING, statement).group(1),
+            "arguments": arguments,
+        }
+    return calls
+
+
+def test_onload_registers_every_catalogue_function_with_its_argument_count(built_modules):
+    module = built_modules[build_addin.CALLBACK_MODULE]
+    calls = macro_options_calls(module)
+    expected = {f.__name__: len(inspect.signature(f).parameters) for f in udfs.CATALOGUE}
+    assert {name: len(call["arguments"]) for name, call in calls.items()} == expected
+    for name, call in calls.items():
+        assert call["category"] == "VP", name
+        assert 0 < len(call["description"]) <= 255, name
+        assert all(0 < len(text) <= 255 for text in call["arguments"]), name
+    assert calls["VP_GOALSTATUS"]["arguments"][1].startswith("Indikatortabellen med rubriker")
+    assert calls["VP_KFSTATUS"]["arguments"][3].startswith("Manuell status")
+    # the qualified macro name, as xlwings' own Import Functions gives it for an add-in
+    assert re.search(r"""^\s*p = "'" & ThisWorkbook\.Name & "'!"\s*$""", module, re.M)
+
+
+def test_ribbon_onload_calls_the_registration(built_modules, tmp_path):
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    data = build_addin.build(tmp_path / "vp.xlam").read_bytes()
+    with zipfile.ZipFile(tmp_path / "vp.xlam") as zf:
+        root = ET.fromstring(zf.read(build_addin.CUSTOMUI_PART))
+    module_name, _, sub = root.get("onLoad").rpartition(".")
+    assert data and module_name == build_addin.CALLBACK_MODULE
+    module = built_modules[module_name]
+    body = re.search(rf"^Sub {sub}\(ribbon As IRibbonUI\)\r?\n(.*?)^End Sub", module, re.M | re.S)
+    assert body, f"no Sub {sub}(ribbon As IRibbonUI) in {module_name}"
+    code = [line.strip() for line in body.group(1).splitlines() if line.strip() and not line.strip().startswith("'")]
+    assert code == ["VPRegisterFunctions"]
+    assert "MacroOptions" not in built_modules["ThisWorkbook"]

@@ -28,16 +28,17 @@ from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.writer.excel import ExcelWriter
 
-from rules import batch as b
-from rules.errors import CELL_ERROR_PREFIX
 from rules.rulebook import load_rulebook
+from rules.text import condition_text, outcome_text
 from rules.values import format_number
 
 from . import layout as L
+from .layout import (ACTIVITIES, AVERAGE, BASELINE, COLOUR, COMPUTED, DOMINANT, EXPLANATION, GOAL, ID, KF,
+                     MOTIVATION, NAME, OUTCOME, OVERRIDE, SCORE, STATUS, target_column)
 
 HERE = Path(__file__).parent
 DATA_DIR = HERE / "data"
@@ -106,9 +107,12 @@ EXAMPLE_VOLUMES = {
     ("Bostad med särskild service", "Vuxna i bostad med särskild service"): (390, 1.2),
     ("Daglig verksamhet", "Antal personer med insats daglig verksamhet"): (640, 0.27),
 }
+# The follow-up period the example's outcomes are for (the empty workbook has none: the first
+# `vp refresh` names it with --period, or a person types it).
+EXAMPLE_PERIOD = "Delår 1 2025"
+PERIOD_FILL = PatternFill(fill_type="solid", start_color="FFF2CC", end_color="FFF2CC")  # an input cell
 # Placeholder inputs on the Fördelning sheet (examples to overwrite, in both workbooks).
 SPLIT_INPUTS = {L.SPLIT_COMMON: 46.2, L.SPLIT_HS: 2.6, L.SPLIT_STAFF: 17.6}
-STATED_SAVING = -1.7
 
 
 # ----------------------------------------------------------------------------- reading the data
@@ -219,177 +223,138 @@ def colour_rules(ws, cell_range, labels, fills):
 
 # ----------------------------------------------------------------------------- the sheets
 
+def define_table_name(wb, name, sheet, headers, last_row):
+    """A defined name over a table, header row included, down to `last_row`: the formulas read the
+    table by this name (=VP_GOALSTATUS(A5:B5;Indikatortabell)); one place to widen it."""
+    last = get_column_letter(len(headers))
+    wb.defined_names[name] = DefinedName(name, attr_text=f"{sheet_ref(sheet)}!$A${L.HEADER_ROW}:${last}${last_row}")
+
+
 def _indicators(wb, book, example, title):
     year = book.year
-    target = b.target_column(year)
+    target = target_column(year)
     rows = read_csv("indikatorer.csv")
-    targets = [b.target_column(y) for y in book.data["plan"].get("target_years", [year])]
-    headers = [b.ID, b.KF, b.GOAL, b.NAME, b.BASELINE, *targets, L.SOURCE, b.DOMINANT, b.OUTCOME,
-               b.ACTIVITIES, b.SCORE, b.COLOUR, b.EXPLANATION]
+    targets = [target_column(y) for y in book.data["plan"].get("target_years", [year])]
+    headers = [ID, KF, GOAL, NAME, BASELINE, *targets, L.SOURCE, DOMINANT, OUTCOME, ACTIVITIES, SCORE, COLOUR,
+               EXPLANATION]
     ws = start_sheet(wb, L.INDICATORS, f"Indikatorer – {title}",
-                     f"Skriv årets utfall i {b.OUTCOME} (t.ex. 65%, 72,4, 4/5, Samtliga, JA – i samma enhet som "
-                     f"{b.BASELINE}) och JA/NEJ i {b.ACTIVITIES}. {b.SCORE}, {b.COLOUR} och {b.EXPLANATION} "
-                     f"räknas av VP-funktionerna (tillägget VP) från {b.BASELINE}, {target}, {b.OUTCOME} och "
-                     f"{b.ACTIVITIES} – skriv inte i dem.")
+                     f"Skriv årets utfall i {OUTCOME} (t.ex. 65%, 72,4, 4/5, Samtliga, JA – i samma enhet som "
+                     f"{BASELINE}) och JA/NEJ i {ACTIVITIES}. {SCORE}, {COLOUR} och {EXPLANATION} räknas av "
+                     f"VP-funktionerna (tillägget VP) – skriv inte i dem. Nya indikatorer kan läggas var som helst i "
+                     f"tabellen till rad {L.INDICATOR_TABLE_LAST_ROW} (namnet {L.INDICATOR_TABLE_NAME}).")
     t = Table(ws, headers)
-    args = ",".join(f"{t.col(name)}{{r}}" for name in (b.BASELINE, target, b.OUTCOME, b.ACTIVITIES))
+    args = ",".join(f"{t.col(name)}{{r}}" for name in (BASELINE, target, OUTCOME, ACTIVITIES))
     for rec in rows:
-        outcome, activities = EXAMPLE_INDICATORS.get(rec[b.ID], (None, None)) if example else (None, None)
-        values = {b.ID: rec[b.ID], b.KF: integer(rec[b.KF]), b.GOAL: rec[b.GOAL], b.NAME: rec[b.NAME],
-                  b.BASELINE: text_or_none(rec[b.BASELINE])}
+        outcome, activities = EXAMPLE_INDICATORS.get(rec[ID], (None, None)) if example else (None, None)
+        values = {ID: rec[ID], KF: integer(rec[KF]), GOAL: rec[GOAL], NAME: rec[NAME],
+                  BASELINE: text_or_none(rec[BASELINE])}
         values.update({y: text_or_none(rec[y]) for y in targets})
         values.update({
-            L.SOURCE: text_or_none(rec[L.SOURCE]), b.DOMINANT: text_or_none(rec[b.DOMINANT]),
-            b.OUTCOME: outcome, b.ACTIVITIES: activities,
-            b.SCORE: lambda r: f"=VP_INDICATORSCORE({args.format(r=r)})",
-            b.COLOUR: lambda r: f"=VP_INDICATORCOLOR({args.format(r=r)})",
-            b.EXPLANATION: lambda r: f"=VP_EXPLAIN({args.format(r=r)})",
+            L.SOURCE: text_or_none(rec[L.SOURCE]), DOMINANT: text_or_none(rec[DOMINANT]),
+            OUTCOME: outcome, ACTIVITIES: activities,
+            SCORE: lambda r: f"=VP_INDICATORSCORE({args.format(r=r)})",
+            COLOUR: lambda r: f"=VP_INDICATORCOLOR({args.format(r=r)})",
+            EXPLANATION: lambda r: f"=VP_EXPLAIN({args.format(r=r)})",
         })
         row = t.add(values)
         if rec.get("Fotnot"):
-            ws[f"{t.col(b.NAME)}{row}"].comment = Comment(f"Fotnot i planen: {rec['Fotnot']}", CREATOR,
-                                                          height=120, width=300)
+            ws[f"{t.col(NAME)}{row}"].comment = Comment(f"Fotnot i planen: {rec['Fotnot']}", CREATOR,
+                                                        height=120, width=300)
     # Text format on the typed columns: Excel would otherwise turn 4/5 into a date (4 maj) and the rules
     # would read its serial number; the rules read text as typed (65%, 72,4, 4/5, JA).
-    t.style_column(b.OUTCOME, number_format="@")
-    t.style_column(b.ACTIVITIES, number_format="@")
-    t.style_column(b.NAME, wrap=True)
-    t.style_column(b.EXPLANATION, wrap=True)
+    t.style_column(OUTCOME, number_format="@")
+    t.style_column(ACTIVITIES, number_format="@")
+    t.style_column(NAME, wrap=True)
+    t.style_column(EXPLANATION, wrap=True)
     t.style_column(L.SOURCE, wrap=True)
-    t.widths({b.ID: 6, b.KF: 8, b.GOAL: 10, b.NAME: 50, b.BASELINE: 18, L.SOURCE: 20, b.DOMINANT: 10,
-              b.OUTCOME: 12, b.ACTIVITIES: 12, b.SCORE: 10, b.COLOUR: 8, b.EXPLANATION: 60}, default=14)
+    t.widths({ID: 6, KF: 8, GOAL: 10, NAME: 50, BASELINE: 18, L.SOURCE: 20, DOMINANT: 10,
+              OUTCOME: 12, ACTIVITIES: 12, SCORE: 10, COLOUR: 8, EXPLANATION: 60}, default=14)
     fills = book.data["fills"]
-    colour_rules(ws, t.column_range(b.COLOUR), book.data["indicator"]["colours"].values(), fills)
-    colour_rules(ws, t.column_range(b.SCORE), [book.data["indicator"]["labels"]["not_assessed"]], fills)
+    verdicts = book.data["indicator"]["verdicts"].values()
+    colour_rules(ws, t.column_range(COLOUR), sorted({p["colour"] for p in verdicts}), fills)
+    colour_rules(ws, t.column_range(SCORE), sorted({p["label"] for p in verdicts if "grade" not in p}), fills)
+    define_table_name(wb, L.INDICATOR_TABLE_NAME, L.INDICATORS, headers, L.INDICATOR_TABLE_LAST_ROW)
     return t, rows
 
 
-def _goal_spans(rows):
-    """Board goal (and Kontoret) -> (first, last) data row of its indicators, which must be contiguous."""
-    spans = {}
-    for offset, rec in enumerate(rows):
-        row = L.FIRST_DATA_ROW + offset
-        goal = rec[b.GOAL]
-        if goal in spans:
-            first, last = spans[goal]
-            if last != row - 1:
-                raise ValueError(f"Indikatorerna för {goal} ligger inte i följd (rad {row}).")
-            spans[goal] = (first, row)
-        else:
-            spans[goal] = (row, row)
-    return spans
+def _goal_rows():
+    """The board goals of the KF goals (and the office's indicators of a KF goal without one)."""
+    out = []
+    for rec in read_csv("kf_mal.csv"):
+        out.append((rec[GOAL] or None, integer(rec[KF]), rec[L.GOAL_TEXT] or None))
+    return out
 
 
-def _goals(wb, book, title, ind, ind_rows):
-    kf_rows = read_csv("kf_mal.csv")
-    goal_text = {r[b.GOAL]: r[L.GOAL_TEXT] for r in kf_rows if r[b.GOAL]}
-    spans = _goal_spans(ind_rows)
-    kf_of = {}
-    for rec in ind_rows:
-        kf_of.setdefault(rec[b.GOAL], integer(rec[b.KF]))
+def _goals(wb, book, title):
+    office = book.data["goal"]["office"]
     yes = book.data["values"]["yes_words"][0].upper()
-    headers = [b.GOAL, b.KF, L.GOAL_TEXT, L.INDICATOR_COUNT, b.AVERAGE, b.STATUS]
+    headers = [GOAL, KF, L.GOAL_TEXT, AVERAGE, STATUS, EXPLANATION]
     ws = start_sheet(wb, L.GOALS, f"Nämndmål – {title}",
-                     f"Allt på bladet räknas från {b.SCORE} i {L.INDICATORS} (VP_GOALSCORE, VP_GOALSTATUS). "
-                     f"Raden {b.OFFICE} är kontorets indikatorer (KF-mål utan nämndmål). Ett mål med en indikator "
-                     f"markerad {b.DOMINANT} = {yes} begränsas av dess färg (markeras två gäller inget tak). Målets "
-                     f"indikatorer är raderna med samma {b.GOAL} och {b.KF}, var de än står (till rad "
-                     f"{L.INDICATOR_FORMULA_LAST_ROW}).")
+                     f"Medel, status och förklaring räknas från indikatorerna i {L.INDICATORS} med samma {GOAL} "
+                     f"(var de än står i tabellen), med =VP_GOALSTATUS(A5:B5;{L.INDICATOR_TABLE_NAME}). Raden {office} "
+                     f"är kontorets indikatorer för ett KF-mål utan nämndmål. En indikator markerad {DOMINANT} = {yes} "
+                     f"begränsar målet med sin färg. Ett nytt mål: kopiera en rad.")
     t = Table(ws, headers)
-    ref = sheet_ref(L.INDICATORS)
-
-    def column(name):  # the whole indicator column the goal formulas read, fixed rows
-        c = ind.col(name)
-        return f"{ref}!${c}${L.FIRST_DATA_ROW}:${c}${L.INDICATOR_FORMULA_LAST_ROW}"
-
-    goal_rows = {}
-    for goal in spans:
-        text = goal_text.get(goal) or (f"Kontorets indikatorer (KF-mål {kf_of[goal]} har inget nämndmål)"
-                                       if goal == b.OFFICE else None)
-        row = t.add({b.GOAL: goal, b.KF: kf_of[goal], L.GOAL_TEXT: text})
-        # The goal's indicators are the rows whose Nämndmål and KF-mål are this row's (spaces and case
-        # do not matter, as in the refresh), wherever they stand in the table; array formulas.
-        members = (f"(TRIM({column(b.GOAL)})=TRIM(${t.col(b.GOAL)}{row}))"
-                   f"*(TRIM({column(b.KF)}&\"\")=TRIM(${t.col(b.KF)}{row}&\"\"))")
-        grades = f'IF({members},{column(b.SCORE)},"")'
-        # The dominant indicator's colour caps the goal; two marks give no cap, as the refresh does.
-        flags = f'{members}*(TRIM({column(b.DOMINANT)})="{yes}")'
-        dominant = f'IF(SUM({flags})=1,INDEX({column(b.COLOUR)},MATCH(1,{flags},0)),"")'
-        for name, formula in ((L.INDICATOR_COUNT, f"=SUM({members})"),
-                              (b.AVERAGE, f"=VP_GOALSCORE({grades})"),
-                              (b.STATUS, f"=VP_GOALSTATUS({grades},{dominant})")):
-            cell = f"{t.col(name)}{row}"
-            ws[cell] = ArrayFormula(cell, formula)
-        goal_rows[goal] = row
+    name = L.INDICATOR_TABLE_NAME
+    for goal, kf, text in _goal_rows():
+        t.add({GOAL: goal or office, KF: kf, L.GOAL_TEXT: text or L.OFFICE_TEXT.format(kf=kf),
+               AVERAGE: lambda r: f"=VP_GOALSCORE(A{r}:B{r},{name})",
+               STATUS: lambda r: f"=VP_GOALSTATUS(A{r}:B{r},{name})",
+               EXPLANATION: lambda r: f"=VP_GOALEXPLAIN(A{r}:B{r},{name})"})
     t.style_column(L.GOAL_TEXT, wrap=True)
-    t.style_column(b.AVERAGE, number_format="0.00")
-    t.widths({b.GOAL: 10, b.KF: 8, L.GOAL_TEXT: 60, L.INDICATOR_COUNT: 12, b.AVERAGE: 10, b.STATUS: 16})
-    statuses = [band["status"] for band in book.data["goal"]["bands"]] + [book.data["goal"]["not_assessed"]]
-    colour_rules(ws, t.column_range(b.STATUS), statuses, book.data["fills"])
-    return t, goal_rows, statuses
+    t.style_column(EXPLANATION, wrap=True)
+    t.style_column(AVERAGE, number_format="0.00")
+    t.widths({GOAL: 10, KF: 8, L.GOAL_TEXT: 50, AVERAGE: 10, STATUS: 16, EXPLANATION: 70})
+    statuses = book.data["goal"]["statuses"]
+    colour_rules(ws, t.column_range(STATUS), statuses, book.data["fills"])
+    return t, statuses
 
 
-def _kf_goals(wb, book, example, title, goals, goal_rows, statuses):
+def _kf_goals(wb, book, example, title, statuses):
     rows = read_csv("kf_mal.csv")
-    headers = [b.KF, L.KF_AREA, L.KF_TEXT, b.GOAL, b.COMPUTED, b.OVERRIDE, b.MOTIVATION, b.STATUS]
-    label = book.data["kf"]["indicative_label"]
+    headers = [KF, L.KF_AREA, L.KF_TEXT, GOAL, COMPUTED, OVERRIDE, MOTIVATION, STATUS]
+    label = book.data["kf"]["sources"]["indicative"]
     ws = start_sheet(wb, L.KF_GOALS, f"KF-mål – {title}",
-                     f"{b.COMPUTED} hämtas från nämndmålet; ett KF-mål utan nämndmål får en {label} status "
-                     f"från kontorets indikatorer. En egen bedömning: välj {b.OVERRIDE} och skriv en {b.MOTIVATION} "
-                     f"(båda krävs); {b.STATUS} visar då den manuella bedömningen.")
+                     f"{COMPUTED} är nämndmålets status; ett KF-mål utan nämndmål får en {label} status från kontorets "
+                     f"indikatorer. En egen bedömning: välj {OVERRIDE} och skriv en {MOTIVATION} (båda krävs); "
+                     f"{STATUS} visar då den manuella bedömningen.")
     t = Table(ws, headers)
-    ref = sheet_ref(L.GOALS)
-    status_col = goals.col(b.STATUS)
-    override, computed, motivation_col = t.col(b.OVERRIDE), t.col(b.COMPUTED), t.col(b.MOTIVATION)
-
-    def status(r):
-        """A manual status counts only with a written motivation (R4), as in the refresh; the message
-        names the motivation cell (ADDRESS follows it when rows are inserted)."""
-        cell = f"{motivation_col}{r}"
-        missing = (f'"{CELL_ERROR_PREFIX}{L.KF_GOALS}!"&ADDRESS(ROW({cell}),COLUMN({cell}),4)&": motivering saknas '
-                   f'– en manuell bedömning kräver en skriven motivering."')
-        status_cell = f"{override}{r}"
-        orphan = (f'"{CELL_ERROR_PREFIX}{L.KF_GOALS}!"&ADDRESS(ROW({status_cell}),COLUMN({status_cell}),4)&": saknas '
-                  f'– motiveringen hör till en manuell status."')
-        return (f'=IF({override}{r}="",IF(TRIM({cell})="",{computed}{r},{orphan}),'
-                f'IF(TRIM({cell})="",{missing},{override}{r}))')
-
+    name = L.INDICATOR_TABLE_NAME
+    kf, goal = t.col(KF), t.col(GOAL)
+    override, motivation = t.col(OVERRIDE), t.col(MOTIVATION)
     for rec in rows:
-        kf = integer(rec[b.KF])
-        goal = rec[b.GOAL] or b.OFFICE
-        manual, motivation = EXAMPLE_OVERRIDES.get(kf, (None, None)) if example else (None, None)
-        row = t.add({b.KF: kf, L.KF_AREA: rec[L.KF_AREA], L.KF_TEXT: rec[L.KF_TEXT],
-                     b.GOAL: text_or_none(rec[b.GOAL]),
-                     b.COMPUTED: f"={ref}!{status_col}{goal_rows[goal]}",
-                     b.OVERRIDE: manual, b.MOTIVATION: motivation,
-                     b.STATUS: status})
-        if not rec[b.GOAL]:
-            ws[f"{computed}{row}"].comment = Comment(
-                f"{label.capitalize()}: KF-mål {kf} har inget nämndmål, så statusen räknas från kontorets "
-                f"indikatorer (raden {b.OFFICE} i {L.GOALS}).", CREATOR, height=100, width=300)
+        number = integer(rec[KF])
+        manual, text = EXAMPLE_OVERRIDES.get(number, (None, None)) if example else (None, None)
+        row = t.add({KF: number, L.KF_AREA: rec[L.KF_AREA], L.KF_TEXT: rec[L.KF_TEXT], GOAL: text_or_none(rec[GOAL]),
+                     COMPUTED: lambda r: f"=VP_KFSTATUS({kf}{r},{goal}{r},{name})",
+                     OVERRIDE: manual, MOTIVATION: text,
+                     STATUS: lambda r: f"=VP_KFSTATUS({kf}{r},{goal}{r},{name},{override}{r},{motivation}{r})"})
+        if not rec[GOAL]:
+            ws[f"{t.col(COMPUTED)}{row}"].comment = Comment(
+                f"{label.capitalize()}: KF-mål {number} har inget nämndmål, så statusen räknas från kontorets "
+                f"indikatorer (raden {book.data['goal']['office']} i {L.GOALS}).", CREATOR, height=100, width=300)
     t.style_column(L.KF_TEXT, wrap=True)
     t.style_column(L.KF_AREA, wrap=True)
-    t.style_column(b.MOTIVATION, wrap=True)
-    t.widths({b.KF: 8, L.KF_AREA: 22, L.KF_TEXT: 50, b.GOAL: 10, b.COMPUTED: 16, b.OVERRIDE: 16,
-              b.MOTIVATION: 45, b.STATUS: 16})
+    t.style_column(MOTIVATION, wrap=True)
+    t.widths({KF: 8, L.KF_AREA: 22, L.KF_TEXT: 50, GOAL: 10, COMPUTED: 16, OVERRIDE: 16, MOTIVATION: 45, STATUS: 16})
     choices = book.data["kf"]["override_statuses"]
     dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
-                        showErrorMessage=True, errorTitle=b.OVERRIDE,
+                        showErrorMessage=True, errorTitle=OVERRIDE,
                         error=f"Välj {', '.join(choices)} eller lämna tomt.")
-    dv.add(t.column_range(b.OVERRIDE))
+    dv.add(t.column_range(OVERRIDE))
     ws.add_data_validation(dv)
-    colour_rules(ws, t.column_range(b.COMPUTED), statuses, book.data["fills"])
-    colour_rules(ws, t.column_range(b.STATUS), statuses, book.data["fills"])
+    colour_rules(ws, t.column_range(COMPUTED), statuses, book.data["fills"])
+    colour_rules(ws, t.column_range(STATUS), statuses, book.data["fills"])
     return t
 
 
 def _budget(wb, book, example, title):
     rows = read_csv("internbudget.csv")
     headers = [L.AREA, L.LAW, L.ROW_KIND, L.VOLUME_BASED, *L.BUDGET_AMOUNTS, L.ACTUAL, L.DEVIATION,
-               L.ADHERENCE, b.COLOUR]
+               L.ADHERENCE, COLOUR]
     ws = start_sheet(wb, L.BUDGET, f"Internbudget (mnkr) – {title}",
                      f"Skriv utfall eller prognos (mnkr) i {L.ACTUAL} för raderna med {L.ROW_KIND} {L.ROW}; "
-                     f"{L.DEVIATION}, {L.ADHERENCE} och {b.COLOUR} räknas fram. Summaraderna är planens angivna "
+                     f"{L.DEVIATION}, {L.ADHERENCE} och {COLOUR} räknas fram. Summaraderna är planens angivna "
                      f"summor (inga formler), så kontrollen kan jämföra dem med raderna. En budget på 0 ger "
                      f"ingen följsamhet.")
     t = Table(ws, headers)
@@ -403,7 +368,7 @@ def _budget(wb, book, example, title):
             L.ACTUAL: actual,
             L.DEVIATION: lambda r: f'=IF({i}{r}="","",{g}{r}-{i}{r})',
             L.ADHERENCE: lambda r: f'=IF({i}{r}="","",VP_BUDGETADHERENCE({g}{r},{i}{r}))',
-            b.COLOUR: lambda r: f'=IF({i}{r}="","",VP_BUDGETSTATUS({g}{r},{i}{r}))',
+            COLOUR: lambda r: f'=IF({i}{r}="","",VP_BUDGETSTATUS({g}{r},{i}{r}))',
         })
         row = t.add(values)
         if rec[L.ROW_KIND] == L.SUM:
@@ -413,9 +378,10 @@ def _budget(wb, book, example, title):
         t.style_column(name, number_format=AMOUNT_FORMAT)
     t.style_column(L.ADHERENCE, number_format="0.0%")
     t.widths({L.AREA: 34, L.LAW: 8, L.ROW_KIND: 8, L.VOLUME_BASED: 12, L.BUDGET_VP2024: 14, L.BUDGET_NOV: 14,
-              L.PROPOSAL: 14, L.CHANGE: 11, L.ACTUAL: 12, L.DEVIATION: 11, L.ADHERENCE: 11, b.COLOUR: 8})
-    colours = [band["colour"] for band in book.data["budget"]["bands"]]
-    colour_rules(ws, t.column_range(b.COLOUR), colours, book.data["fills"])
+              L.PROPOSAL: 14, L.CHANGE: 11, L.ACTUAL: 12, L.DEVIATION: 11, L.ADHERENCE: 11, COLOUR: 8})
+    colours = sorted({p["colour"] for p in book.data["indicator"]["verdicts"].values() if "grade" in p})
+    colour_rules(ws, t.column_range(COLOUR), colours, book.data["fills"])
+    define_table_name(wb, L.BUDGET_TABLE_NAME, L.BUDGET, headers, L.BUDGET_TABLE_LAST_ROW)
     return t, rows
 
 
@@ -440,23 +406,22 @@ def _splits(wb, book, title):
         return "/".join(format_number(s * 100) for s in d.values())
 
     ws = start_sheet(wb, L.SPLITS, f"Fördelning av gemensamma kostnader (mnkr) – {title}",
-                     "Beloppen i kolumn B är exempel: skriv över dem med årets belopp. Resultatet (två celler "
-                     "bredvid varandra) är en matrisformel över båda cellerna, så den fungerar även i äldre "
-                     "Excel.")
+                     "Beloppen i kolumn B är exempel: skriv över dem med årets belopp. Delarna räknas med "
+                     "VP_SPLIT_LSS_SOL och VP_SPLIT_STAFF (INDEX väljer delen) och summerar till det avrundade beloppet.")
     ws["A4"], ws["B4"] = L.SPLIT_COMMON, SPLIT_INPUTS[L.SPLIT_COMMON]
     ws["A5"], ws["B5"] = L.SPLIT_HS, SPLIT_INPUTS[L.SPLIT_HS]
     for col, part in zip("BC", lss_sol):
         ws[f"{col}6"] = part
         ws[f"{col}6"].font = BOLD
     ws["A7"] = f"Exklusive HS, {shares(lss_sol)} ({', '.join(lss_sol)})"
-    ws["B7"] = ArrayFormula("B7:C7", "=VP_SPLIT_LSS_SOL(B4,B5)")
+    ws["B7"], ws["C7"] = "=INDEX(VP_SPLIT_LSS_SOL(B4,B5),1)", "=INDEX(VP_SPLIT_LSS_SOL(B4,B5),2)"
 
     ws["A9"], ws["B9"] = L.SPLIT_STAFF, SPLIT_INPUTS[L.SPLIT_STAFF]
     for col, part in zip("BC", staff):
         ws[f"{col}10"] = part
         ws[f"{col}10"].font = BOLD
     ws["A11"] = f"Fördelning {shares(staff)}"
-    ws["B11"] = ArrayFormula("B11:C11", "=VP_SPLIT_STAFF(B9)")
+    ws["B11"], ws["C11"] = "=INDEX(VP_SPLIT_STAFF(B9),1)", "=INDEX(VP_SPLIT_STAFF(B9),2)"
     for ref in ("B4", "B5", "B7", "C7", "B9", "B11", "C11"):
         ws[ref].number_format = AMOUNT_FORMAT
     ws.column_dimensions["A"].width = 40
@@ -464,29 +429,25 @@ def _splits(wb, book, title):
     ws.column_dimensions["C"].width = 20
 
 
-def _saving(wb, book, title, budget, budget_rows):
+def _saving(wb, book, title):
     rate = format_number(book.data["saving"]["rate"] * 100)
-    nej = sum(amount(r[L.PROPOSAL]) or 0 for r in budget_rows
-              if r[L.ROW_KIND] == L.ROW and r[L.VOLUME_BASED].strip().casefold() == "nej")
-    base_stated = -STATED_SAVING / book.data["saving"]["rate"]
+    stated = book.data["saving"]["stated"]
     ws = start_sheet(wb, L.SAVING, f"Besparing – {title}",
-                     f"Basen är summan av {L.PROPOSAL} för raderna med {L.VOLUME_BASED} = NEJ i {L.BUDGET}; "
-                     f"ändra markeringen där. Besparingen räknas med VP_SAVING ({rate} %).")
-    ref = sheet_ref(L.BUDGET)
-    vb, prop = budget.col(L.VOLUME_BASED), budget.col(L.PROPOSAL)
-    ws["A4"] = L.SAVING_BASE
-    ws["B4"] = f'=SUMIF({ref}!{vb}:{vb},"NEJ",{ref}!{prop}:{prop})'
-    ws["A5"] = f"{L.SAVING_RESULT} ({rate} %)"
-    ws["B5"] = "=VP_SAVING(B4)"
-    ws["A6"], ws["B6"] = L.SAVING_STATED, STATED_SAVING
-    for ref_ in ("B4", "B5", "B6"):
-        ws[ref_].number_format = AMOUNT_FORMAT
-    ws["A8"] = (f"Obs: planens besparing {format_number(STATED_SAVING)} mnkr motsvarar en bas på cirka "
-                f"{format_number(round(base_stated, 1))} mnkr. De NEJ-markerade raderna ger inte den basen (de "
-                f"summerar till {format_number(round(nej, 1))} mnkr i {L.PROPOSAL}); se workbook/data/README.md.")
-    ws["A8"].alignment = WRAP
-    ws.merge_cells("A8:D8")
-    ws.row_dimensions[8].height = 48
+                     f"Basen är summan av {L.PROPOSAL} för raderna med {L.VOLUME_BASED} = NEJ i {L.BUDGET} "
+                     f"(VP_SAVINGBASE); ändra markeringen där. Besparingen räknas med VP_SAVING ({rate} %).")
+    ws["A4"], ws["B4"] = L.SAVING_BASE, f"=VP_SAVINGBASE({L.BUDGET_TABLE_NAME})"
+    ws["A5"], ws["B5"] = f"{L.SAVING_RESULT} ({rate} %)", "=VP_SAVING(B4)"
+    ws["A6"], ws["B6"] = L.SAVING_STATED, '=VP_RULE("saving.stated")'
+    ws["A7"], ws["B7"] = L.SAVING_DIFFERENCE, '=IF(ISNUMBER(B5),ROUND(B6-B5,1),"")'
+    for ref in ("B4", "B5", "B6", "B7"):
+        ws[ref].number_format = AMOUNT_FORMAT
+    ws["A9"] = (f"Obs: planens besparing {format_number(stated)} mnkr (nämndens beslut, i regelboken) motsvarar en bas på "
+                f"cirka {format_number(round(-stated / book.data['saving']['rate'], 1))} mnkr. Raderna med "
+                f"{L.VOLUME_BASED} = NEJ ger basen i B4; skillnaden är ett fynd på bladet {L.FINDINGS}. Se "
+                "workbook/data/README.md.")
+    ws["A9"].alignment = WRAP
+    ws.merge_cells("A9:D9")
+    ws.row_dimensions[9].height = 48
     ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 14
     ws.column_dimensions["C"].width = 20
@@ -582,6 +543,21 @@ def _rulebook(wb, book):
     t.widths({L.RULE_NAME: 45, L.RULE_VALUE: 20, L.RULE_CURRENT: 40})
 
 
+def _rules(wb, book):
+    ws = start_sheet(wb, L.RULES, f"Regler {book.path.name} – planår {book.year}",
+                     f"Varje beslut prövar sina regler uppifrån; den första vars villkor gäller avgör. {L.RULE_ABOUT} "
+                     f"hämtas med VP_RULE från regelboken som gäller nu. Ändra regler i regelboken, inte här.")
+    t = Table(ws, [L.RULE_ID, L.RULE_DECISION, L.RULE_WHEN, L.RULE_THEN, L.RULE_ABOUT])
+    ident = t.col(L.RULE_ID)
+    for decision, rules in book.rules.items():
+        for rule in rules:
+            t.add({L.RULE_ID: rule.id, L.RULE_DECISION: decision, L.RULE_WHEN: condition_text(rule),
+                   L.RULE_THEN: outcome_text(rule), L.RULE_ABOUT: lambda r: f"=VP_RULE({ident}{r})"})
+    t.style_column(L.RULE_WHEN, wrap=True)
+    t.style_column(L.RULE_ABOUT, wrap=True)
+    t.widths({L.RULE_ID: 30, L.RULE_DECISION: 12, L.RULE_WHEN: 45, L.RULE_THEN: 30, L.RULE_ABOUT: 80})
+
+
 def _output_sheet(wb, name, title, note, headers, widths):
     ws = start_sheet(wb, name, title, note)
     t = Table(ws, headers)
@@ -594,6 +570,36 @@ def _output_sheet(wb, name, title, note, headers, widths):
     return ws
 
 
+def _period_cell(ws, book, example):
+    """The follow-up period above the overview's table: a label, and the cell a person types in."""
+    label = ws.cell(row=L.PERIOD_ROW, column=1, value=L.PERIOD_LABEL)
+    label.font = BOLD
+    cell = ws.cell(row=L.PERIOD_ROW, column=2, value=EXAMPLE_PERIOD if example else None)
+    cell.fill = PERIOD_FILL
+    cell.font = BOLD
+    cell.number_format = "@"
+    names = [f"{name} {book.year}" for name in book.data["followup"]["periods"]]
+    dv = DataValidation(type="list", formula1='"' + ",".join(names) + '"', allow_blank=True, showErrorMessage=True,
+                        errorTitle=L.PERIOD_LABEL, error=f"Skriv {', '.join(names)}.",
+                        promptTitle=L.PERIOD_LABEL, showInputMessage=True,
+                        prompt="Perioden som uppdateringen och rapporten gäller; dess värden sparas på bladet "
+                               f"{L.HISTORY}.")
+    dv.add(cell.coordinate)
+    ws.add_data_validation(dv)
+
+
+def _history(wb, title):
+    ws = _output_sheet(wb, L.HISTORY, f"Historik – {title}",
+                       "Varje uppdatering sparar periodens värden här, en rad per mål, indikator och budgetrad; en ny "
+                       "uppdatering av samma period ersätter periodens rader. Trenden i rapporten jämför med "
+                       "föregående period. Skriv inte i tabellen.",
+                       L.HISTORY_HEADERS, {"Namn": 40, L.PERIOD: 18, "Regel": 22, "Uppdaterad": 17})
+    for header in L.HISTORY_TYPED:  # values as typed stay text (4/5 is not a date)
+        letter = get_column_letter(L.HISTORY_HEADERS.index(header) + 1)
+        ws.column_dimensions[letter].number_format = "@"
+    return ws
+
+
 # ----------------------------------------------------------------------------- the workbook
 
 def make_workbook(example=False, book=None):
@@ -602,20 +608,24 @@ def make_workbook(example=False, book=None):
     title = book.data["plan"]["name"]
     wb = Workbook()
     wb.remove(wb.active)
-    _output_sheet(wb, L.OVERVIEW, f"Översikt – {title}",
-                  "Tryck Uppdatera i fliken VP eller kör `vp refresh`; översikten skrivs då här.",
-                  L.OVERVIEW_HEADERS, {"Namn": 50, "Förklaring": 70, "Status/färg": 16})
-    ind, ind_rows = _indicators(wb, book, example, title)
-    goals, goal_rows, statuses = _goals(wb, book, title, ind, ind_rows)
-    _kf_goals(wb, book, example, title, goals, goal_rows, statuses)
-    budget, budget_rows = _budget(wb, book, example, title)
+    overview = _output_sheet(wb, L.OVERVIEW, f"Översikt – {title}",
+                             f"Skriv perioden i B{L.PERIOD_ROW} och tryck Uppdatera i fliken VP (eller kör `vp refresh`); "
+                             "översikten skrivs då här.",
+                             L.OVERVIEW_HEADERS, {"Namn": 50, "Förklaring": 70, "Status/färg": 16})
+    _period_cell(overview, book, example)
+    _indicators(wb, book, example, title)
+    _, statuses = _goals(wb, book, title)
+    _kf_goals(wb, book, example, title, statuses)
+    _budget(wb, book, example, title)
     _frame(wb, title)
     _splits(wb, book, title)
-    _saving(wb, book, title, budget, budget_rows)
+    _saving(wb, book, title)
     _prices(wb, example, title)
     _volumes(wb, example, title)
     _reinvestments(wb, title)
+    _rules(wb, book)
     _rulebook(wb, book)
+    _history(wb, title)
     _output_sheet(wb, L.FINDINGS, f"Kontroll – {title}",
                   "Kontrollens fynd skrivs här av Kontrollera eller Uppdatera (fliken VP) och `vp refresh`.",
                   L.FINDINGS_HEADERS, {"Plats": 24, "Regel": 10, "Beskrivning": 90})

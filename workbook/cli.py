@@ -13,7 +13,7 @@ def _progress(message):
 
 
 def cmd_refresh(args):
-    from .refresh import format_findings, format_overview, run_refresh
+    from .refresh import format_findings, format_follow_up, format_overview, run_refresh
     from .xlsx import XlsxBook, check_not_open, check_xlsx
 
     path = Path(args.file)
@@ -21,9 +21,10 @@ def cmd_refresh(args):
     check_not_open(path)
     book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
     source = XlsxBook(path)
-    result = run_refresh(source, book, progress=_progress)
+    result = run_refresh(source, book, progress=_progress, period=args.period)
     backup = source.save()
     print(format_overview(result))
+    print(format_follow_up(result, book))
     print()
     print(f"Fynd: {len(result.findings)}" + (f"\n{format_findings(result.findings)}" if result.findings else ""))
     if result.first:  # nothing to compare with, as the log says
@@ -42,6 +43,12 @@ def cmd_check(args):
     result = run_refresh(XlsxBook(args.file, read_only=True), book, progress=_progress, write=False)
     print(format_findings(result.findings))
     return 1 if result.findings else 0
+
+
+def cmd_report(args):
+    from .report import run_report_command
+
+    return run_report_command(args, _progress)
 
 
 def cmd_export(args):
@@ -66,10 +73,14 @@ def cmd_new(args):
 def cmd_addin(args):
     from xl_addin import install
 
-    if args.action == "install":
-        install.install(args.dest)
-    else:
-        install.remove(args.dest)
+    try:
+        if args.action == "install":
+            install.install(args.dest, with_xlwings_tab=args.with_xlwings_tab)
+        else:
+            install.remove(args.dest)
+    except install.AddinInstallError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -86,10 +97,16 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("refresh", help="uppdatera översikt, kontroll och logg i en arbetsbok")
     p.add_argument("file")
+    p.add_argument("--period", help="uppföljningsperioden, t.ex. \"Delår 1 2025\" (skrivs i Översikt; krävs om cellen är tom)")
     p.set_defaults(run=cmd_refresh)
     p = sub.add_parser("check", help="lista fynd utan att skriva något (slutstatus 1 om fynd)")
     p.add_argument("file")
     p.set_defaults(run=cmd_check)
+    p = sub.add_parser("report", help="skriv nämndens uppföljningsrapport (Word) för perioden; ändrar inte arbetsboken")
+    p.add_argument("file")
+    p.add_argument("--period", help="perioden (standard: den i Översikt; krävs om cellen är tom)")
+    p.add_argument("--out", help="rapportfilen (.docx; standard: bredvid arbetsboken)")
+    p.set_defaults(run=cmd_report)
     p = sub.add_parser("export", help="skriv en kopia med bara värden")
     p.add_argument("file")
     p.add_argument("--out", required=True)
@@ -102,6 +119,8 @@ def main(argv=None):
     p = sub.add_parser("addin", help="installera eller ta bort Excel-tillägget")
     p.add_argument("action", choices=["install", "remove"])
     p.add_argument("--dest", help="mapp att installera i (standard: Excels XLSTART)")
+    p.add_argument("--with-xlwings-tab", action="store_true",
+                   help="installera även xlwings eget tillägg (en extra flik; behövs inte för VP)")
     p.set_defaults(run=cmd_addin)
     p = sub.add_parser("serve", help="starta VP-servern (xlwings Server): funktionerna och VP-fliken utan Python på datorn")
     p.add_argument("--host", default="127.0.0.1")
@@ -115,7 +134,8 @@ def main(argv=None):
     try:
         return args.run(args)
     except VPError as exc:
-        print(f"Fel: {exc}", file=sys.stderr)
+        # an error that reads differently on the command line (a missing --period) says so itself
+        print(f"Fel: {exc.for_command_line() if hasattr(exc, 'for_command_line') else exc}", file=sys.stderr)
         return 2
     except PermissionError as exc:
         print(f"Fel: filen går inte att skriva ({exc.filename}); är den öppen någon annanstans?", file=sys.stderr)

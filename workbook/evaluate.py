@@ -12,8 +12,6 @@ from pathlib import Path
 import numpy as np
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from rules.errors import VPInputError
-
 _CELL = re.compile(r"[A-Z]+\d+(:[A-Z]+\d+)?")
 
 
@@ -52,10 +50,7 @@ def vp_functions():
     added = []
     for func in udfs.CATALOGUE:
         def run(*args, _func=func):
-            try:
-                result = _func(*[_as_excel_argument(a) for a in args])
-            except VPInputError as exc:  # what the cell shows in Excel (udfs._excel)
-                result = f"{udfs.ERROR_PREFIX}{exc}"
+            result = _func(*[_as_excel_argument(a) for a in args])  # what the cell shows (errors as text)
             if isinstance(result, list):
                 result = result if result and isinstance(result[0], list) else [result]
                 return np.asarray(result, object)

@@ -1,13 +1,12 @@
-"""The VP workbook's layout: sheet names and the header names its tables are found by.
+"""The VP workbook's layout: sheet names, the header names its tables are found by, and which record
+field each header fills.
 
-The builder writes this layout, the refresh and check read it. Tables are found by their header row
-(the first row within the top rows of a sheet that holds all required headers), so a person may add
-columns, move them or insert rows. Input columns are typed by people and never written by a
-refresh; formula columns hold =VP_* formulas; the overview, findings and log sheets are the only
-places a refresh writes.
+The builder writes this layout, the refresh, the check and the table-reading VP functions read it.
+Tables are found by their header row (the first row within the top rows of a sheet that holds all
+required headers), so a person may add columns, move them or insert rows. Input columns are typed
+by people and never written by a refresh; formula columns hold =VP_* formulas; the overview,
+findings and log sheets are the only places a refresh writes.
 """
-
-from rules import batch as b
 
 HEADER_SEARCH_ROWS = 15  # a table's header row must be within the sheet's first rows
 
@@ -22,33 +21,66 @@ PRICES = "Prisuppräkningar"
 VOLUMES = "Volymer"
 REINVEST = "Reinvesteringar"
 RULEBOOK = "Regelbok"
+RULES = "Regler"
 OVERVIEW = "Översikt"
 FINDINGS = "Kontroll"
 LOG = "Logg"
+HISTORY = "Historik"
 
 # What marks a file as a VP workbook: these sheets must exist.
 REQUIRED_SHEETS = (INDICATORS, KF_GOALS, BUDGET)
 # Sheets a refresh writes (everything else is people's input or formulas).
-OUTPUT_SHEETS = (OVERVIEW, FINDINGS, LOG)
+OUTPUT_SHEETS = (OVERVIEW, FINDINGS, LOG, HISTORY)
+
+# --- the indicator table -----------------------------------------------------------------------------
+ID = "Id"
+KF = "KF-mål"
+GOAL = "Nämndmål"
+NAME = "Indikator"
+BASELINE = "Ingående värde"
+OUTCOME = "Utfall"
+ACTIVITIES = "Aktiviteter"
+DOMINANT = "Dominant"
+SOURCE = "Källa"
+SCORE = "Poäng"
+COLOUR = "Färg"
+EXPLANATION = "Förklaring"
+
+
+def target_column(year):
+    return f"Riktvärde {year}"
 
 
 def indicator_columns(year):
-    """Indicator table: inputs, then the formula outputs."""
-    return {
-        "required": [b.ID, b.KF, b.GOAL, b.NAME, b.BASELINE, b.target_column(year), b.OUTCOME, b.ACTIVITIES],
-        "optional": [b.DOMINANT],
-        "formulas": [b.SCORE, b.COLOUR, b.EXPLANATION],
-    }
+    """Indicator table: header -> field of rules.records.IndicatorRow (required, optional)."""
+    required = {ID: "id", KF: "kf", GOAL: "goal", NAME: "name", BASELINE: "baseline", target_column(year): "target",
+                OUTCOME: "outcome", ACTIVITIES: "activities"}
+    return required, {DOMINANT: "dominant"}
 
 
-KF_COLUMNS = {
-    "required": [b.KF, b.GOAL],
-    "optional": [b.OVERRIDE, b.MOTIVATION],
-}
+INDICATOR_FORMULAS = (SCORE, COLOUR, EXPLANATION)
+# The defined name the goal and KF formulas read the indicator table by (header row included), and
+# how far down it reaches: =VP_GOALSTATUS(A5:B5;Indikatortabell). An indicator below this row is a
+# finding (the formulas would not see it).
+INDICATOR_TABLE_NAME = "Indikatortabell"
+INDICATOR_TABLE_LAST_ROW = 2000
 
-GOAL_COLUMNS = {"required": [b.GOAL, b.KF]}
+# --- the KF goals ------------------------------------------------------------------------------------
+KF_AREA = "Målområde"
+KF_TEXT = "KF-mål text"
+COMPUTED = "Beräknad status"
+OVERRIDE = "Manuell status"
+MOTIVATION = "Motivering"
+STATUS = "Status"
+KF_COLUMNS = ({KF: "kf", GOAL: "goal"}, {OVERRIDE: "override", MOTIVATION: "motivation"})
 
-# Internal budget table.
+# --- the board goals sheet (formulas only; read for its texts) -----------------------------------------
+GOAL_TEXT = "Nämndmål text"
+AVERAGE = "Medel"
+GOAL_COLUMNS = ({GOAL: "goal", KF: "kf"}, {GOAL_TEXT: "text"})
+OFFICE_TEXT = "Kontorets indikatorer (KF-mål {kf} har inget nämndmål)"
+
+# --- the internal budget --------------------------------------------------------------------------------
 AREA = "Verksamhetsområde"
 LAW = "Område"
 ROW_KIND = "Radtyp"
@@ -63,36 +95,46 @@ ADHERENCE = "Följsamhet"
 ROW = "Rad"
 SUM = "Summa"
 BUDGET_AMOUNTS = (BUDGET_VP2024, BUDGET_NOV, PROPOSAL, CHANGE)
-BUDGET_COLUMNS = {
-    "required": [AREA, LAW, ROW_KIND, VOLUME_BASED, *BUDGET_AMOUNTS],
-    "optional": [ACTUAL],
-}
+# Row kinds as the rules name them (rules `budgetrad`: radtyp).
+ROW_KINDS = {ROW: "rad", SUM: "summa"}
+BUDGET_COLUMNS = ({AREA: "area", LAW: "law", ROW_KIND: "kind", VOLUME_BASED: "volume_based",
+                   **{name: name for name in BUDGET_AMOUNTS}}, {ACTUAL: "actual"})
+BUDGET_TABLE_NAME = "Budgettabell"
+BUDGET_TABLE_LAST_ROW = 200
 
-# Frame adjustment chain.
+# --- frame adjustment chain --------------------------------------------------------------------------
 STEP = "Steg"
 TEXT = "Text"
 AMOUNT = "Belopp"
 START = "Start"
 ADJUSTMENT = "Justering"
-FRAME_COLUMNS = {"required": [STEP, TEXT, AMOUNT, ROW_KIND]}
+FRAME_COLUMNS = ({STEP: "step", TEXT: "text", AMOUNT: "amount", ROW_KIND: "kind"}, {})
 
-# Overview written by a refresh.
-OVERVIEW_HEADERS = ["Nivå", "KF-mål", "Nämndmål", "Id", "Namn", "Medel/poäng", "Status/färg", "Förklaring"]
+# --- output sheets written by a refresh ------------------------------------------------------------------
+OVERVIEW_HEADERS = ["Nivå", "KF-mål", "Nämndmål", "Id", "Namn", "Medel/poäng", "Status/färg", "Förklaring", "Regel"]
 FINDINGS_HEADERS = ["Plats", "Regel", "Beskrivning"]
 LOG_HEADERS = ["Tid", "Användare", "Händelse", "Ändrade statusar"]
+LEVEL_KF, LEVEL_GOAL, LEVEL_INDICATOR = "KF-mål", "Nämndmål", "Indikator"
+UNKNOWN_GOAL = "Okänt nämndmål"
 
-# ---------------------------------------------------------------------------------------------
-# Added with workbook/build.py: the remaining header names the builder writes.
-TITLE_ROW = 1        # sheet title
-INSTRUCTION_ROW = 2  # what people type, what computes
+# --- the follow-up period and the history (R12) -------------------------------------------------------
+# The period a refresh is about is typed in the cell right of this label on the overview sheet, above
+# its table (found by the label within the first HEADER_SEARCH_ROWS rows; the builder puts it in A3,
+# the period in B3). A refresh reads it and never writes it; only `vp refresh FIL --period P` does.
+PERIOD_LABEL = "Uppföljningsperiod"
+PERIOD_ROW = 3
+# One row per item (KF goal, board goal, indicator, budget row, the budget in total) and period.
+PERIOD = "Period"
+LEVEL_BUDGET, LEVEL_BUDGET_TOTAL = "Budget", "Budget totalt"
+BUDGET_TOTAL_NAME = "Nämnden totalt (rader med utfall/prognos)"
+HISTORY_HEADERS = [PERIOD, "Nivå", "KF-mål", "Nämndmål", "Id", "Namn", BASELINE, "Riktvärde", OUTCOME, "Budget",
+                   "Poäng/medel", ADHERENCE, "Status/färg", "Regel", "Uppdaterad", "Användare"]
+# Columns holding values as people typed them ("4/5", "65%"): text, so Excel does not turn them into dates.
+HISTORY_TYPED = (BASELINE, "Riktvärde", OUTCOME)
+
+# --- the builder -----------------------------------------------------------------------------------------
 HEADER_ROW = 4       # the builder's header row (a refresh still searches HEADER_SEARCH_ROWS)
 FIRST_DATA_ROW = 5
-
-SOURCE = "Källa"
-GOAL_TEXT = "Nämndmål text"
-INDICATOR_COUNT = "Antal indikatorer"
-KF_AREA = "Målområde"
-KF_TEXT = "KF-mål text"
 
 PRICE_NAME = "Prisuppräkning"
 PRICE_RATE = "Sats"
@@ -110,11 +152,14 @@ VOLUME_NEW = "Ny volym"
 VOLUME_COST = "Standardkostnad (mnkr)"
 VOLUME_ADJUSTMENT = "Justering"
 
-REINVESTMENT = "Reinvestering"
-
 RULE_NAME = "Regel"
 RULE_VALUE = "Värde"
 RULE_CURRENT = "Gäller"
+RULE_ID = "Regel-id"
+RULE_DECISION = "Beslut"
+RULE_ABOUT = "Vad regeln säger"
+RULE_WHEN = "Villkor"
+RULE_THEN = "Ger"
 
 # Labels of the input blocks on the Fördelning and Besparing sheets (found by label, column A).
 SPLIT_COMMON = "Gemensamma kostnader (mnkr)"
@@ -123,7 +168,4 @@ SPLIT_STAFF = "Stabens gemensamma kostnader (mnkr)"
 SAVING_BASE = "Ej volymbaserad budget 2025 (mnkr)"
 SAVING_RESULT = "Besparing"
 SAVING_STATED = "Planens angivna besparing (mnkr)"
-
-# The Nämndmål sheet's formulas read the indicator table's rows down to this row (array formulas that
-# select a goal's rows by Nämndmål and KF-mål, so rows may be added anywhere above it).
-INDICATOR_FORMULA_LAST_ROW = 500
+SAVING_DIFFERENCE = "Skillnad (mnkr)"

@@ -1,174 +1,185 @@
-"""The one refresh routine: tables in (pandas), statuses, findings and the log row out.
+"""The one refresh routine: tables in, statuses, findings and the log row out.
 
-It knows no file format; it works on the adapters' rows: an adapter (the file adapter in
-`workbook/xlsx.py`, the xlwings adapter in `xl_addin/book_adapter.py`) reads the tables and writes
-the output sheets. The same routine runs for `vp refresh`, `vp check` and the ribbon's Uppdatera and
-Kontrollera.
+It knows no file format; it works through an adapter (the file adapter in `workbook/xlsx.py`, the
+xlwings adapter in `xl_addin/book_adapter.py`, the server's book) that reads the tables and writes
+the output sheets. The same routine runs for `vp refresh`, `vp check`, the ribbon's Uppdatera and
+Kontrollera, and the server's scripts. The assessment itself is `rules.assess`, the same code the
+workbook's goal and KF formulas call.
 """
 
 import getpass
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
-import pandas as pd
-
-from rules import batch as b
 from rules import values as v
-from rules.budget import Finding, budget_adherence, reconcile_sum
-from rules.errors import VPError, VPInputError
+from rules.assess import assess, kf_group_key
+from rules.budget import BudgetResult, budget_adherence, read_budget, reconcile_sum, saving, saving_base
+from rules.errors import VPInputError
+from rules.records import Finding, Place, finding_at, finding_of
 from rules.rulebook import load_rulebook
 
 from . import layout as L
-
-
-class NotAVPWorkbook(VPError):
-    """The file lacks a sheet or a column the VP workbook must have."""
-
-
-@dataclass
-class Table:
-    """A table read from a sheet: values as typed, and the cell address of every value."""
-
-    sheet: str
-    frame: pd.DataFrame
-    rows: list          # the sheet row number of each frame row
-    columns: dict       # header -> column letter
-
-    def cell(self, index, column):
-        position = self.frame.index.get_loc(index)
-        return f"{self.sheet}!{self.columns[column]}{self.rows[position]}"
-
-
-def _blank(value):
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def column_letter(number):
-    """1 -> A, 27 -> AA (Excel's column names)."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def find_table(sheet, rows, required, optional=(), resolve=None):
-    """The table under the first header row (within the sheet's first rows) holding every required
-    header; rows whose required cells are all empty are dropped.
-
-    `rows` is the sheet as (row number, {column number: value}) in order — both adapters give it.
-    `resolve(row, column, value)` may replace a value (the file adapter: a formula's saved result).
-    """
-    header, columns, best = None, {}, set()
-    for number, cells in rows:
-        if number > L.HEADER_SEARCH_ROWS:
-            break
-        names = {str(value).strip(): column for column, value in sorted(cells.items()) if isinstance(value, str)}
-        if all(name in names for name in required):
-            header, columns = number, names
-            break
-        if len(names.keys() & set(required)) > len(best):
-            best = names.keys() & set(required)
-    if header is None:
-        missing = [name for name in required if name not in best] or list(required)
-        raise NotAVPWorkbook(f"Bladet {sheet} saknar kolumnen {', '.join(missing)} (rubrikraden ska ligga "
-                             f"bland de {L.HEADER_SEARCH_ROWS} första raderna).")
-    wanted = list(required) + [name for name in optional if name in columns]
-    records, numbers = [], []
-    for number, cells in rows:
-        if number <= header:
-            continue
-        values = {name: cells.get(columns[name]) for name in wanted}
-        if resolve:
-            values = {name: resolve(number, columns[name], value) for name, value in values.items()}
-        if all(_blank(values[name]) for name in required):
-            continue
-        records.append(values)
-        numbers.append(number)
-    frame = pd.DataFrame(records, columns=wanted, dtype=object)
-    return Table(sheet, frame, numbers, {name: column_letter(columns[name]) for name in wanted})
+from .followup import (PeriodMissing, follow_up, format_follow_up, period_findings, read_period_cell, resolve_period,
+                       write_follow_up)
+from .tables import NotAVPWorkbook, UnsavedFormula, budget_records, cell_value, indicator_records, kf_records
 
 
 @dataclass
 class RefreshResult:
     overview: list                      # rows of layout.OVERVIEW_HEADERS values
     fills: list                         # fill label per overview row (status or colour), or ""
-    findings: list                      # Finding
-    statuses: dict                      # key -> status/colour now
+    findings: list                      # rules.records.Finding
+    statuses: dict                      # "Indikator I05" -> status/colour now
     changes: list = field(default_factory=list)
     log_row: list = field(default_factory=list)
-    sources: list = field(default_factory=list)  # per overview row: a KF row's Underlag (not written)
+    sources: list = field(default_factory=list)  # per overview row: a KF row's source (not written)
     first: bool = False                 # no earlier refresh to compare with (the log says so)
+    assessment: object = None           # rules.assess.Assessment
+    items: list = field(default_factory=list)  # per overview row: its KFOutcome, GoalOutcome or GradedIndicator
+    budget: object = None               # BudgetSummary: R5 per budget row with utfall/prognos, the total, R8
+    period: object = None               # rules.periods.Period the refresh is about (None: not known)
+    follow: object = None               # followup.FollowUp: the period cell, the previous period, the trends
+
+
+@dataclass(frozen=True)
+class BudgetOutcome:
+    """R5 for one budget row with an utfall/prognos: the result, or the error that stopped it."""
+
+    area: object                        # Verksamhetsområde as typed
+    law: object                         # LSS, SoL or "" (None: unreadable)
+    budget: float | None                # Förslag till budget (mnkr)
+    actual: float | None                # utfall/prognos (mnkr), read
+    result: BudgetResult | None
+    error: VPInputError | None
+    place: Place | None                 # the utfall/prognos cell
+
+
+@dataclass(frozen=True)
+class BudgetSummary:
+    """The budget as the board sees it: every row's adherence, the adherence of those rows together
+    (R5 on their sums), the rows without utfall/prognos, and the saving (R8) beside the plan's."""
+
+    lines: tuple
+    total: BudgetResult | None
+    total_budget: float | None
+    total_actual: float | None
+    without_actual: tuple               # areas of activity rows without utfall/prognos
+    saving_base: float | None
+    saving: float | None
+    saving_stated: float | None
 
 
 def read_tables(source, book):
     """Read the input tables through an adapter; a missing sheet or column is refused clearly."""
-    missing = [name for name in L.REQUIRED_SHEETS if name not in source.sheet_names()]
+    names = source.sheet_names()
+    missing = [name for name in L.REQUIRED_SHEETS if name not in names]
     if missing:
         raise NotAVPWorkbook(f"Filen är inte en VP-arbetsbok: bladet {', '.join(missing)} saknas.")
-    columns = L.indicator_columns(book.year)
-    tables = {
-        "indicators": source.read_table(L.INDICATORS, columns["required"], columns["optional"]),
-        "kf": source.read_table(L.KF_GOALS, L.KF_COLUMNS["required"], L.KF_COLUMNS["optional"] + [L.KF_TEXT]),
-        "budget": source.read_table(L.BUDGET, L.BUDGET_COLUMNS["required"], L.BUDGET_COLUMNS["optional"]),
-    }
-    if L.GOALS in source.sheet_names():
-        tables["goals"] = source.read_table(L.GOALS, L.GOAL_COLUMNS["required"], [L.GOAL_TEXT])
-    if L.FRAME in source.sheet_names():
-        tables["frame"] = source.read_table(L.FRAME, L.FRAME_COLUMNS["required"], [])
+
+    def read(sheet, columns):
+        required, optional = columns
+        return source.read_table(sheet, list(required), list(optional))
+
+    kf_columns = (L.KF_COLUMNS[0], {**L.KF_COLUMNS[1], L.KF_TEXT: "text"})  # the text is shown, not assessed
+    tables = {"indicators": read(L.INDICATORS, L.indicator_columns(book.year)), "kf": read(L.KF_GOALS, kf_columns),
+              "budget": read(L.BUDGET, L.BUDGET_COLUMNS)}
+    if L.GOALS in names:
+        tables["goals"] = read(L.GOALS, L.GOAL_COLUMNS)
+    if L.FRAME in names:
+        tables["frame"] = read(L.FRAME, L.FRAME_COLUMNS)
     return tables
 
 
-UNKNOWN_GOAL = "Okänt nämndmål"
+def _text(value):
+    value = cell_value(value)
+    return "" if value is None else str(value)
 
 
-def compute(tables, book=None, previous=None, user=None, now=None, progress=None):
-    """Grade, roll up, check, and lay out the overview; `previous` = statuses of the last refresh."""
+class _Overview:
+    """The overview's rows with their fills, the statuses by key and each row's source (KF rows)."""
+
+    def __init__(self):
+        self.rows, self.fills, self.sources, self.statuses, self.items = [], [], [], {}, []
+
+    def add(self, row, fill, key, source="", item=None):
+        """`key` names the row's status in the log ("Indikator I05"); None: not followed (no key).
+        `item` is what the row shows (a KF outcome, a goal outcome, a graded indicator)."""
+        self.rows.append(row)
+        self.fills.append(fill)
+        self.sources.append(source)
+        self.items.append(item)
+        if key is not None:
+            self.statuses[key] = row[6]
+
+    def goal(self, goal, kf_id, text):
+        result = goal.result
+        self.add([L.LEVEL_GOAL, kf_id, goal.name, "", text, result.average, result.status, result.explanation,
+                  result.rule], result.status, f"{L.LEVEL_GOAL} {goal.name}", item=goal)
+
+    def indicators(self, members, kf_id):
+        for member in members:
+            row, result = member.row, member.result
+            ident = v.shown_key(row.id)
+            if result is not None:
+                values = (result.score_or_label, result.colour, result.explanation, result.rule)
+            else:
+                values = ("Fel", "Fel", str(member.error), member.error.rule)
+            self.add([L.LEVEL_INDICATOR, kf_id, v.shown_key(row.goal), ident, _text(row.name), *values],
+                     values[1], f"{L.LEVEL_INDICATOR} {ident}" if v.key(ident) else None, item=member)
+
+
+def _goal_texts(tables, book):
+    texts = {}
+    if "goals" in tables:
+        table = tables["goals"]
+        if L.GOAL_TEXT in table.frame.columns:
+            for goal, kf, text in zip(table.frame[L.GOAL], table.frame[L.KF], table.frame[L.GOAL_TEXT]):
+                texts[kf_group_key(goal, kf, book)] = _text(text)
+    return texts
+
+
+def compute(tables, book=None, previous=None, user=None, now=None, progress=None, engine=None, period=None):
+    """Grade, roll up, check, and lay out the overview; `previous` = statuses of the last refresh,
+    `period` the follow-up period (named in the log)."""
     book = book or load_rulebook()
     progress = progress or (lambda message: None)
     ind, kf = tables["indicators"], tables["kf"]
-    progress("Bedömer indikatorer …")
-    graded = b.grade_indicators(ind.frame, book.year, book, where=ind.cell)
-    indicators = pd.concat([ind.frame, graded], axis=1)
-    progress("Väger samman nämndmål och KF-mål …")
-    goals = b.rollup_goals(indicators, book, where=ind.cell, names=b.goal_names(kf.frame))
-    kf_status = b.rollup_kf(kf.frame, goals, indicators, book, where=kf.cell)
+    progress("Bedömer indikatorer, nämndmål och KF-mål …")
+    indicator_rows, kf_rows = indicator_records(ind, book.year), kf_records(kf)
+    assessment = assess(indicator_rows, kf_rows, book, engine)
     progress("Kontrollerar …")
-    findings = findings_of(tables, indicators, goals, kf_status, book)
+    budget = {}
+    findings = list(assessment.findings) + range_findings(ind) + budget_findings(tables["budget"], book, engine, budget)
+    if "frame" in tables:
+        findings += frame_findings(tables["frame"], book, engine)
+    findings += unsaved_findings(tables, findings)
 
-    goal_text = {}
-    if "goals" in tables and L.GOAL_TEXT in tables["goals"].frame.columns:
-        frame = tables["goals"].frame
-        goal_text = {b.group_key(g, k): t for g, k, t in zip(frame[b.GOAL], frame[b.KF], frame[L.GOAL_TEXT])}
     kf_text = {}
     if L.KF_TEXT in kf.frame.columns:
-        kf_text = {b.key(k): t for k, t in zip(kf.frame[b.KF], kf.frame[L.KF_TEXT])}
-
-    out = _Overview()
-    goal_rows = {row[b.GROUP]: row for row in goals.to_dict("records")}
-    groups = pd.Series([b.group_key(g, k) for g, k in zip(indicators[b.GOAL], indicators[b.KF])],
-                       index=indicators.index, dtype=object)
-    placed = set()
-    for kf_row, raw_goal, raw_kf in zip(kf_status.to_dict("records"), kf.frame[b.GOAL], kf.frame[b.KF]):
-        kf_id = kf_row[b.KF]
-        status = kf_row[b.STATUS] if not kf_row[b.ERROR] else "Fel"
-        out.add(["KF-mål", kf_id, kf_row[b.GOAL], "", _text(kf_text.get(b.key(kf_id))), None, status,
-                 kf_row[b.EXPLANATION] or kf_row[b.ERROR]], status, f"KF-mål {kf_id}" if b.key(kf_id) else None,
-                kf_row[b.SOURCE])
-        group = b.kf_group_key(raw_goal, raw_kf)
-        goal_row = goal_rows.get(group)
-        if goal_row is None:
+        kf_text = {v.key(k): t for k, t in zip(kf.frame[L.KF], kf.frame[L.KF_TEXT])}
+    goal_text = _goal_texts(tables, book)
+    sources = book.data["kf"]["sources"]
+    out, placed = _Overview(), set()
+    for outcome in assessment.kf:
+        kf_id = v.shown_key(outcome.row.kf)
+        if outcome.result is not None:
+            status, explanation, rule = outcome.result.status, outcome.result.explanation, outcome.result.rule
+            source = sources[outcome.result.source]
+        else:
+            status, explanation, rule, source = "Fel", str(outcome.error), outcome.error.rule, ""
+        out.add([L.LEVEL_KF, kf_id, v.shown_key(outcome.row.goal), "", _text(kf_text.get(v.key(kf_id))), None, status,
+                 explanation, rule], status, f"{L.LEVEL_KF} {kf_id}" if v.key(kf_id) else None, source, item=outcome)
+        if outcome.group in placed:
             continue
-        out.add(["Nämndmål", kf_id, goal_row[b.GOAL], "", _text(goal_text.get(group)), goal_row[b.AVERAGE],
-                 goal_row[b.STATUS], goal_row[b.EXPLANATION]], goal_row[b.STATUS], f"Nämndmål {goal_row[b.GOAL]}")
-        members = indicators[groups == group]
-        out.indicators(members, kf_id)
-        placed.update(members.index)
-    unplaced = indicators[~indicators.index.isin(placed)]
-    if len(unplaced):  # shown, not dropped: their Nämndmål is empty or on no KF goal (findings name the cells)
-        advice = f"{len(unplaced)} indikator(er) räknas inte in i något mål; rätta Nämndmål (se {L.FINDINGS})."
-        out.add(["Nämndmål", "", UNKNOWN_GOAL, "", "Indikatorer vars nämndmål inte finns på något KF-mål", None,
-                 "Fel", advice], "Fel", f"Nämndmål {UNKNOWN_GOAL}")
+        out.goal(outcome.goal, kf_id, goal_text.get(outcome.group, ""))
+        out.indicators(outcome.goal.members, kf_id)
+        placed.add(outcome.group)
+    unplaced = [g for g in assessment.indicators if g.group not in placed]
+    if unplaced:  # shown, not dropped: their Nämndmål is on no KF goal (findings name the cells)
+        advice = f"{len(unplaced)} indikator(er) räknas inte in i något KF-mål; rätta Nämndmål (se {L.FINDINGS})."
+        out.add([L.LEVEL_GOAL, "", L.UNKNOWN_GOAL, "", "Indikatorer vars nämndmål inte finns på något KF-mål", None,
+                 "Fel", advice, "R3.nyckel.okant_namndmal"], "Fel", f"{L.LEVEL_GOAL} {L.UNKNOWN_GOAL}")
         out.indicators(unplaced, "")
 
     changes = []
@@ -180,42 +191,12 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
         changes += [f"{key}: {before or 'tom'} → borttagen" for key, before in previous.items()
                     if key not in out.statuses]
     now = now or datetime.now().replace(microsecond=0)
-    user = user or _user()
-    event = "Uppdatering" + (f", {len(findings)} fynd" if findings else "")
-    log_row = [now, user, event, "; ".join(changes) if changes else ("första uppdateringen" if previous is None
-                                                                      else "inga ändringar")]
+    event = "Uppdatering" + (f" {period}" if period else "") + (f", {len(findings)} fynd" if findings else "")
+    log_row = [now, user or _user(), event, "; ".join(changes) if changes else (
+        "första uppdateringen" if previous is None else "inga ändringar")]
     return RefreshResult(out.rows, out.fills, findings, out.statuses, changes, log_row, out.sources,
-                         first=previous is None)
-
-
-class _Overview:
-    """The overview's rows with their fills, the statuses by key and each row's source (KF rows)."""
-
-    def __init__(self):
-        self.rows, self.fills, self.sources, self.statuses = [], [], [], {}
-
-    def add(self, row, fill, key, source=""):
-        """`key` names the row's status in the log ("Indikator I05"); None: not followed (no Id)."""
-        self.rows.append(row)
-        self.fills.append(fill)
-        self.sources.append(source)
-        if key is not None:
-            self.statuses[key] = row[6]
-
-    def indicators(self, members, kf_id):
-        for row in members.to_dict("records"):
-            colour = row[b.COLOUR] or "Fel"
-            score = b.cell_value(row[b.SCORE])
-            ident = b.shown(row[b.ID])  # " I05" is I05, in the overview and the log
-            self.add(["Indikator", kf_id, b.shown(row[b.GOAL]), ident, _text(row.get(b.NAME)),
-                      score if score is not None else row[b.ASSESSMENT], colour,
-                      row[b.EXPLANATION] or row[b.ERROR]], colour,
-                     f"Indikator {ident}" if b.key(ident) else None)  # no Id: a finding, not followed
-
-
-def _text(value):
-    value = b.cell_value(value)
-    return "" if value is None else str(value)
+                         first=previous is None, assessment=assessment, items=out.items,
+                         budget=budget.get("summary"), period=period)
 
 
 def _user():
@@ -225,132 +206,141 @@ def _user():
         return "okänd"
 
 
-def findings_of(tables, indicators, goals, kf_status, book):
-    """Everything a person should look at: bad values (sheet!cell and text), keys that do not fit
-    together, and sums that differ."""
-    ind, kf = tables["indicators"], tables["kf"]
-    about_indicators, about_kf = b.key_problems(indicators, kf.frame, ind.cell, kf.cell)
-    findings = [Finding(_where_of(message), message, rule="R1") for message in indicators[b.ERROR] if message]
-    about_goals = ([m for problems in goals[b.PROBLEMS] for m in problems] if b.PROBLEMS in goals.columns
-                   else [m for text in goals[b.ERROR] for m in text.splitlines()])
-    findings += [Finding(_where_of(message), message, rule="R3") for message in [*about_indicators, *about_goals]]
-    findings += [Finding(_where_of(message), message, rule="R4") for message in [*kf_status[b.ERROR], *about_kf]
-                 if message]
-    findings += budget_findings(tables["budget"], book)
-    if "frame" in tables:
-        findings += frame_findings(tables["frame"], book)
-    return findings + unsaved_findings(tables, findings)
+def range_findings(table):
+    """An indicator below the rows the workbook's formulas read (the defined name Indikatortabell)."""
+    out = []
+    for position, row in enumerate(table.rows):
+        if row > L.INDICATOR_TABLE_LAST_ROW:
+            place = table.place(position, L.ID)
+            out.append(finding_at("R3.formelomrade", place, (
+                f"{place}: indikatorn står under rad {L.INDICATOR_TABLE_LAST_ROW}, som arbetsbokens formler läser till "
+                f"(namnet {L.INDICATOR_TABLE_NAME}); bladen {L.GOALS} och {L.KF_GOALS} räknar inte med den. Flytta upp "
+                f"raden eller utöka namnet {L.INDICATOR_TABLE_NAME} (Formler > Namnhanteraren).")))
+    return out
 
 
 def unsaved_findings(tables, findings):
-    """A formula without a saved result in a column no check reads (a name, a key) is a finding too."""
+    """A formula without a saved result in a column no rule reads (a name, a key) is a finding too."""
     named = {f.where for f in findings}
     out = []
     for table in tables.values():
         for column in table.frame.columns:
             for value in table.frame[column]:
-                if isinstance(value, b.UnsavedFormula) and value.where not in named:
-                    try:
-                        b.check_saved(value)
-                    except VPInputError as exc:
-                        out.append(Finding(value.where, str(exc), rule="R1"))
-                        named.add(value.where)
+                if isinstance(value, UnsavedFormula) and value.where not in named:
+                    out.append(finding_of(VPInputError(value.where, None, value.problem + f" ({value!s})", value.hint)))
+                    named.add(value.where)
     return out
 
 
-def _where_of(message):
-    """The cell(s) a message is about: carried by a `Message`; otherwise its text up to the first ": "."""
-    where = getattr(message, "where", None)
-    if where:
-        return where
-    return message.split(": ", 1)[0] if ": " in message else ""
-
-
-def _amount(table, index, column, book, findings, allow_missing=False):
+def _read(findings, read, *args, **kwargs):
+    """A reader's value, or None with its error added to the findings."""
     try:
-        raw = b.check_saved(table.frame.at[index, column])
-        return v.parse_amount(b.cell_value(raw), table.cell(index, column), book, allow_missing=allow_missing)
+        return read(*args, **kwargs)
     except VPInputError as exc:
-        findings.append(Finding(str(exc.where), str(exc), rule="R1"))
+        findings.append(finding_of(exc))
         return None
 
 
-def _label(table, index, column, allowed, findings, rule="R10"):
-    """A label column (Radtyp, Område) as typed, trimmed; a value not in `allowed` is a finding."""
-    raw = b.cell_value(table.frame.at[index, column])
-    text = "" if raw is None else str(raw).strip()
-    if text not in allowed:
-        words = [a for a in allowed if a] + (["lämna tomt"] if "" in allowed else [])
-        shown = ", ".join(words[:-1]) + " eller " + words[-1]
-        findings.append(Finding(table.cell(index, column), str(VPInputError(
-            table.cell(index, column), text or None, f"är inget giltigt värde i {column}.",
-            f"Skriv {shown}; raden räknas annars inte med i kontrollen av summorna.")), rule=rule))
-    return text
+def read_budget_table(table, book, engine=None):
+    """The budget table read for the rules: (lines, findings about its labels and amounts)."""
+    return read_budget(budget_records(table), L.BUDGET_AMOUNTS, L.ROW_KINDS,
+                       {"kind": L.ROW_KIND, "law": L.LAW}, book, engine)
 
 
-def budget_findings(table, book):
-    """R10 on every amount column (LSS and SoL subtotals, board total), the change per row, the
-    labels the sums depend on, and R5 where utfall is typed. Every amount is read once."""
-    findings = []
-    frame = table.frame
-    laws = ("", *book.data["splits"]["lss_sol"])
-    kinds = {i: _label(table, i, L.ROW_KIND, (L.ROW, L.SUM), findings) for i in frame.index}
-    areas = {i: _label(table, i, L.LAW, laws, findings) for i in frame.index}
-    for index in frame.index:
-        try:
-            b.read_yes_no(frame.at[index, L.VOLUME_BASED], table.cell(index, L.VOLUME_BASED), book,
-                          required=kinds[index] == L.ROW)
-        except VPInputError as exc:
-            findings.append(Finding(str(exc.where), str(exc), rule="R8"))
-    amounts = {column: {index: _amount(table, index, column, book, findings) for index in frame.index}
-               for column in L.BUDGET_AMOUNTS}
-    rows = [i for i in frame.index if kinds[i] == L.ROW]
+def budget_findings(table, book, engine=None, summary=None):
+    """The budget table: labels, R8 (which rows are in the saving's base), R10 on every amount column
+    (LSS and SoL subtotals, board total) and on the change per row, R5 where utfall is typed, and the
+    saving computed against the plan's stated one. Every amount is read once. A dict `summary` gets
+    the BudgetSummary under "summary"."""
+    lines, findings = read_budget_table(table, book, engine)
+    outcomes, missing = [], []
     for column in L.BUDGET_AMOUNTS:
-        for index in frame.index:
-            if kinds[index] != L.SUM or amounts[column][index] is None:
+        for line in lines:
+            if line.kind != "summa" or line.amounts[column] is None or line.law is None:
                 continue
-            law = areas[index]
-            values = [amounts[column][i] for i in rows if (areas[i] == law if law else True)]
-            if any(x is None for x in values):
+            members = [other.amounts[column] for other in lines
+                       if other.kind == "rad" and (other.law == line.law if line.law else True)]
+            if any(x is None for x in members):
                 continue
-            label = f"{b.cell_value(frame.at[index, L.AREA])} ({column})"
-            finding = reconcile_sum(label, values, amounts[column][index], table.cell(index, column), book)
+            finding = reconcile_sum(f"{_text(line.row.area)} ({column})", members, line.amounts[column],
+                                    line.row.place(column), book, engine)
             if finding:
                 findings.append(finding)
-    # change = proposal - current budget, row by row (R10)
-    for index in frame.index:
-        current, proposal = amounts[L.BUDGET_NOV][index], amounts[L.PROPOSAL][index]
-        change = amounts[L.CHANGE][index]
+    for line in lines:  # change = proposal - current budget (R10)
+        current, proposal, change = (line.amounts[c] for c in (L.BUDGET_NOV, L.PROPOSAL, L.CHANGE))
         if None in (current, proposal, change):
-            continue  # unreadable figures are already findings above
-        where = table.cell(index, L.CHANGE)
-        differs = reconcile_sum(L.CHANGE, [proposal, -current], change, where, book)
-        if differs:
-            findings.append(Finding(where, f"{b.cell_value(frame.at[index, L.AREA])}: {L.CHANGE} "
-                                           f"{v.format_number(change)} stämmer inte med förslag "
-                                           f"{v.format_number(proposal)} − budget {v.format_number(current)} = "
-                                           f"{v.format_number(differs.computed)}.",
-                                    stated=change, computed=differs.computed))
-    if L.ACTUAL in frame.columns:
-        for index in rows:
-            actual = frame.at[index, L.ACTUAL]
-            if b.cell_value(actual) is None or amounts[L.PROPOSAL][index] is None:
-                continue  # nothing typed, or the budget is unreadable (a finding above)
-            try:
-                budget_adherence(amounts[L.PROPOSAL][index], b.cell_value(b.check_saved(actual)), book,
-                                 where=(table.cell(index, L.PROPOSAL), table.cell(index, L.ACTUAL)))
-            except VPInputError as exc:
-                findings.append(Finding(str(exc.where), str(exc), rule="R5"))
+            continue
+        finding = reconcile_sum(f"{_text(line.row.area)}: {L.CHANGE}", [proposal, -current], change,
+                                line.row.place(L.CHANGE), book, engine)
+        if finding:
+            findings.append(finding)
+    for line in lines:  # R5 where an utfall/prognos is typed
+        if line.kind == "rad" and cell_value(line.row.actual) is None:
+            missing.append(line.row.area)
+        if line.kind == "rad" and cell_value(line.row.actual) is not None and line.amounts[L.PROPOSAL] is not None:
+            outcomes.append(_adherence(findings, line, book, engine))
+    findings += saving_findings(lines, book)
+    if summary is not None:
+        summary["summary"] = _budget_summary(outcomes, missing, lines, book, engine)
     return findings
 
 
-def frame_findings(table, book):
+def _adherence(findings, line, book, engine):
+    """R5 for one budget row; an error is a finding and the row's outcome carries it."""
+    where = (line.row.place(L.PROPOSAL), line.row.place("actual"))
+    try:
+        actual = v.parse_amount(line.row.actual, where[1], book)
+        result = budget_adherence(line.amounts[L.PROPOSAL], line.row.actual, book, where=where, engine=engine)
+        return BudgetOutcome(line.row.area, line.law, line.amounts[L.PROPOSAL], actual, result, None, where[1])
+    except VPInputError as exc:
+        findings.append(finding_of(exc))
+        return BudgetOutcome(line.row.area, line.law, line.amounts[L.PROPOSAL], None, None, exc, where[1])
+
+
+def _budget_summary(outcomes, missing, lines, book, engine):
+    """R5 on the sums of the rows that have a result, and R8's saving beside the plan's stated one."""
+    counted = [o for o in outcomes if o.result is not None]
+    total = total_budget = total_actual = None
+    if counted:
+        total_budget = float(sum((Decimal(repr(o.budget)) for o in counted), Decimal(0)))
+        total_actual = float(sum((Decimal(repr(o.actual)) for o in counted), Decimal(0)))
+        try:
+            total = budget_adherence(total_budget, total_actual, book, where=("budget totalt", "utfall totalt"),
+                                     engine=engine)
+        except VPInputError:
+            total = None  # a total budget of 0: no adherence (each row's error is already a finding)
+    base = saving_base(lines, L.PROPOSAL)
+    return BudgetSummary(tuple(outcomes), total, total_budget, total_actual, tuple(missing), base,
+                         saving(base, book) if base is not None else None, book.data["saving"]["stated"])
+
+
+def saving_findings(lines, book):
+    """Beslut R8: the plan's stated saving beside the one computed from the rows; a difference is a
+    finding, not an error."""
+    base = saving_base(lines, L.PROPOSAL)
+    if base is None:
+        return []
+    computed, stated = saving(base, book), book.data["saving"]["stated"]
+    if Decimal(repr(stated)) == Decimal(repr(computed)):
+        return []
+    difference = float(Decimal(repr(stated)) - Decimal(repr(computed)))
+    return [Finding("R8.base.ej_volymbaserad", L.SAVING, "", (
+        f"{L.SAVING}: planens besparing {v.format_number(stated)} mnkr (regelboken, saving.stated) men "
+        f"{v.format_number(computed)} mnkr beräknat från raderna med {L.VOLUME_BASED} = NEJ i {L.BUDGET} (bas "
+        f"{v.format_number(base)} mnkr); skillnad {v.format_number(difference)} mnkr. Planens siffra är nämndens "
+        f"beslut; kontrollera markeringarna i {L.VOLUME_BASED}."), stated=stated, computed=computed)]
+
+
+def frame_findings(table, book, engine=None):
     """R10 on the frame-adjustment chain: each Summa equals its Start plus the adjustments since."""
     findings, chain = [], None
-    for index in table.frame.index:
-        kind = _label(table, index, L.ROW_KIND, (L.START, L.ADJUSTMENT, L.SUM), findings)
-        amount = _amount(table, index, L.AMOUNT, book, findings)
-        if amount is None or kind not in (L.START, L.ADJUSTMENT, L.SUM):
+    frame = table.frame
+    for position in range(len(frame)):
+        kind = _read(findings, v.read_label, cell_value(frame.iloc[position][L.ROW_KIND]),
+                     table.place(position, L.ROW_KIND), (L.START, L.ADJUSTMENT, L.SUM), L.ROW_KIND)
+        amount = _read(findings, v.parse_amount, cell_value(frame.iloc[position][L.AMOUNT]),
+                       table.place(position, L.AMOUNT), book)
+        if amount is None or kind is None:
             chain = None  # an unreadable step (already a finding) breaks the chain
             continue
         if kind == L.ADJUSTMENT:
@@ -358,8 +348,8 @@ def frame_findings(table, book):
                 chain.append(amount)
             continue
         if kind == L.SUM and chain is not None:
-            text = b.cell_value(table.frame.at[index, L.TEXT])
-            finding = reconcile_sum(str(text), chain, amount, table.cell(index, L.AMOUNT), book)
+            finding = reconcile_sum(_text(frame.iloc[position][L.TEXT]), chain, amount,
+                                    table.place(position, L.AMOUNT), book, engine)
             if finding:
                 findings.append(finding)
         chain = [amount]  # a Start, or a Summa, begins the next chain
@@ -382,27 +372,27 @@ def previous_statuses(overview_frame):
         return None
     statuses = {}
     for row in overview_frame.to_dict("records"):
-        level = b.cell_value(row.get("Nivå"))
-        column = {"KF-mål": "KF-mål", "Nämndmål": "Nämndmål", "Indikator": "Id"}.get(level)
-        name = b.shown(row.get(column)) if column else ""
-        if not b.key(name):
+        level = cell_value(row.get("Nivå"))
+        column = {L.LEVEL_KF: "KF-mål", L.LEVEL_GOAL: "Nämndmål", L.LEVEL_INDICATOR: "Id"}.get(level)
+        name = v.shown_key(cell_value(row.get(column))) if column else ""
+        if not v.key(name):
             continue  # not a status row, or a row without a key (an indicator without Id)
-        key = f"{level} {name}"
-        statuses[key] = b.cell_value(row.get("Status/färg"))
+        statuses[f"{level} {name}"] = cell_value(row.get("Status/färg"))
     return statuses or None
 
 
 def format_overview(result, book=None):
     """The overview as a text table for the terminal."""
     book = book or load_rulebook()
-    marked = {book.data["kf"]["override_label"], book.data["kf"]["indicative_label"]}
-    sources = result.sources or [""] * len(result.overview)
+    sources = book.data["kf"]["sources"]
+    marked = {sources["override"], sources["indicative"]}
     lines = []
-    for (level, kf, goal, ident, name, value, status, explanation), source in zip(result.overview, sources):
-        if level == "KF-mål":
+    for row, source in zip(result.overview, result.sources or [""] * len(result.overview)):
+        level, kf, goal, ident, name, value, status = row[:7]
+        if level == L.LEVEL_KF:
             shown = f" ({source})" if source in marked else ""
             lines.append(f"KF-mål {kf}: {status}{shown}  {name}")
-        elif level == "Nämndmål":
+        elif level == L.LEVEL_GOAL:
             average = "" if value is None else f" (medel {value:.2f})".replace(".", ",")
             lines.append(f"  {goal}: {status}{average}  {name[:70]}")
         else:
@@ -419,25 +409,48 @@ def format_findings(findings):
                                           else f"{f.where}: {f.message}") for f in findings)
 
 
+def findings_rows(findings):
+    return [[f.where, f.rule, f.message] for f in findings]
+
+
 def write_outputs(target, result, book=None):
-    """Write the overview, the findings and a log row through an adapter (file or live Excel)."""
+    """Write the overview, the findings and a log row through an adapter (file or live Excel); with a
+    follow-up period, the period's rows in Historik (and the period cell when it was given)."""
     book = book or load_rulebook()
-    fills = book.data["fills"]
-    target.write_table(L.OVERVIEW, L.OVERVIEW_HEADERS, result.overview, result.fills, fills)
-    findings = [[f.where, f.rule, f.message] for f in result.findings]
-    target.write_table(L.FINDINGS, L.FINDINGS_HEADERS, findings)
+    target.write_table(L.OVERVIEW, L.OVERVIEW_HEADERS, result.overview, result.fills, book.data["fills"])
+    target.write_table(L.FINDINGS, L.FINDINGS_HEADERS, findings_rows(result.findings))
     target.append_row(L.LOG, L.LOG_HEADERS, result.log_row)
+    if result.follow is not None and result.follow.period is not None:
+        write_follow_up(target, result.follow, result, result.log_row[0], result.log_row[1], book)
 
 
-def run_refresh(source, book=None, user=None, now=None, progress=None, write=True):
-    """Read, compute and (unless write=False, for a check) write through one adapter."""
+def run_refresh(source, book=None, user=None, now=None, progress=None, write=True, engine=None, period=None):
+    """Read, compute and (unless write=False, for a check or a report) write through one adapter.
+
+    `period` is the follow-up period given on the command line (it wins over, and is written to, the
+    period cell); otherwise the cell's. A refresh that writes needs one (PeriodMissing names the
+    cell); one that does not write lists a period typed wrongly among the findings.
+    """
     book = book or load_rulebook()
     progress = progress or (lambda message: None)
     progress("Läser tabellerna …")
     tables = read_tables(source, book)
     previous = previous_statuses(read_output(source, L.OVERVIEW, L.OVERVIEW_HEADERS))
-    result = compute(tables, book, previous, user, now, progress)
+    cell = read_period_cell(source)
+    known, _, error = resolve_period(cell, period, book)
+    if write and known is None:
+        if error is not None:
+            raise error
+        raise PeriodMissing(cell.place, cell.labelled, book)
+    result = compute(tables, book, previous, user, now, progress, engine, period=known)
+    progress("Läser historiken och jämför med föregående period …")
+    result.follow = follow_up(source, result, book, period, engine)
+    result.findings.extend(period_findings(result.follow))
     if write:
-        progress("Skriver översikt, kontroll och logg …")
+        progress(f"Skriver översikt, kontroll, logg och {L.HISTORY.lower()} …")
         write_outputs(source, result, book)
     return result
+
+
+__all__ = ["Finding", "NotAVPWorkbook", "PeriodMissing", "RefreshResult", "compute", "format_findings",
+           "format_follow_up", "format_overview", "read_tables", "run_refresh", "write_outputs"]

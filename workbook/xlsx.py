@@ -23,11 +23,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
-from rules.batch import UnsavedFormula
 from rules.errors import VPError
 
 from . import layout as L
-from .refresh import find_table
+from .tables import UnsavedFormula, find_table
 
 BACKUPS_KEPT = 5
 
@@ -96,6 +95,29 @@ class XlsxBook:
             return value
 
         return find_table(sheet, rows, required, optional, resolve)
+
+    def read_rows(self, sheet, last_row):
+        """The sheet's first `last_row` rows as (row number, {column number: value}), formulas read as
+        in `read_table`: for a labelled cell above or beside a table (the follow-up period, the inputs
+        on Fördelning)."""
+        ws = self.wb[sheet]
+        out = []
+        for row in ws.iter_rows(min_row=1, max_row=min(last_row, ws.max_row)):
+            cells = {}
+            for cell in row:
+                value = cell.value
+                if isinstance(value, str) and value.startswith("="):
+                    cached = self._cached_value(sheet, cell.coordinate)
+                    value = UnsavedFormula(value, f"{sheet}!{cell.coordinate}") if cached is None else cached
+                if value is not None:
+                    cells[cell.column] = value
+            if row:
+                out.append((row[0].row, cells))
+        return out
+
+    def write_cell(self, sheet, headers, row, column, value):
+        """One value into an output sheet (the follow-up period that `vp refresh --period` sets)."""
+        self._output_sheet(sheet, headers).cell(row=row, column=column, value=value)
 
     def write_table(self, sheet, headers, rows, fills=None, fill_colours=None):
         """Replace an output sheet's table below its header row with `rows` (values only). Only the

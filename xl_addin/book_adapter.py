@@ -19,10 +19,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rules import batch as b
 from rules.errors import VPError
 from workbook import layout as L
-from workbook.refresh import find_table
+from workbook.tables import cell_value, find_table
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -99,7 +98,7 @@ def _read_value(value):
 
 def _write_value(value):
     """A value for Excel: pandas' empties as None, numpy scalars as Python, formula-like text kept text."""
-    value = b.cell_value(value)
+    value = cell_value(value)
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, str):
@@ -149,6 +148,20 @@ class XlwingsBook:
         """The table under the first header row holding every required header (empty rows dropped)."""
         grid = self._grid(sheet)
         return find_table(sheet, [(row, grid.row(row)) for row in range(1, grid.bottom + 1)], required, optional)
+
+    def read_rows(self, sheet, last_row):
+        """The sheet's first `last_row` rows as (row number, {column number: value}): for a labelled
+        cell above or beside a table (the follow-up period, the inputs on Fördelning)."""
+        grid = self._grid(sheet)
+        return [(row, {c: x for c, x in grid.row(row).items() if x not in (None, "")})
+                for row in range(1, min(last_row, grid.bottom) + 1)]
+
+    def write_cell(self, sheet, headers, row, column, value):
+        """One value into an output sheet (the follow-up period)."""
+        ws, grid = self._output_sheet(sheet, headers)
+        value = _write_value(value)
+        ws.range((row, column)).value = value
+        grid.put(row, column, [[value]])
 
     def write_table(self, sheet, headers, rows, fills=None, fill_colours=None):
         """Replace an output sheet's table below its header row: clear, one block of values, fills.

@@ -17,6 +17,9 @@ repo) and patch it; no VBA project is generated from scratch.
   stream (``_VBA_PROJECT``, ``PROJECT``, ``PROJECTwm``, the other modules) is copied
   byte for byte. ``_VBA_PROJECT`` has version 0xFFFF, so Office ignores cached p-code and
   compiles the project from source ([MS-OVBA] 2.3.4.1).
+* ``customUI``'s ``onLoad`` names ``RibbonMyAddin.VPRibbonLoaded``, which calls the generated
+  ``VPRegisterFunctions`` (Application.MacroOptions: descriptions, category "VP", argument
+  descriptions of every UDF; see ``xl_addin/vba_wrappers.py``).
 * UDF wrappers: after the ``RibbonMyAddin.bas`` text the module gets one VBA ``Function`` per
   UDF of ``xl_addin.udfs`` (``=VP_...()``), generated at build time by xlwings' own
   ``generate_vba_wrapper`` (``xl_addin/vba_wrappers.py``), so the formulas work as soon as
@@ -74,6 +77,7 @@ SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 CALLBACK_MODULE = "RibbonMyAddin"
 CALLBACK_SUB = "VPAction"
+ONLOAD_SUB = "VPRibbonLoaded"  # customUI onLoad: registers the VP functions' help (MacroOptions)
 VBA_PART = "xl/vbaProject.bin"
 WORKBOOK_PART = "xl/workbook.xml"
 CONF_SHEET_PART = "xl/worksheets/sheet1.xml"
@@ -144,8 +148,9 @@ def callback_source() -> str:
     first = text.split("\n", 1)[0].strip()
     if first != f'Attribute VB_Name = "{CALLBACK_MODULE}"':
         raise BuildError(f"{CALLBACK_SOURCE} must start with Attribute VB_Name = \"{CALLBACK_MODULE}\"")
-    if not re.search(rf"^\s*(Public\s+)?Sub\s+{CALLBACK_SUB}\s*\(", text, re.MULTILINE | re.IGNORECASE):
-        raise BuildError(f"{CALLBACK_SOURCE} has no Sub {CALLBACK_SUB}(...)")
+    for sub in (CALLBACK_SUB, ONLOAD_SUB):
+        if not re.search(rf"^\s*(Public\s+)?Sub\s+{sub}\s*\(", text, re.MULTILINE | re.IGNORECASE):
+            raise BuildError(f"{CALLBACK_SOURCE} has no Sub {sub}(...)")
     return text.rstrip("\n").replace("\n", "\r\n") + "\r\n"
 
 
@@ -172,6 +177,8 @@ def customui_source() -> bytes:
     root = ET.fromstring(text.encode("utf-8"))
     if root.tag != f"{{{CUSTOMUI_NS}}}customUI":
         raise BuildError(f"{CUSTOMUI_SOURCE}: root must be customUI in namespace {CUSTOMUI_NS}")
+    if root.get("onLoad") != f"{CALLBACK_MODULE}.{ONLOAD_SUB}":
+        raise BuildError(f"{CUSTOMUI_SOURCE}: customUI must have onLoad=\"{CALLBACK_MODULE}.{ONLOAD_SUB}\"")
     for button in root.iter(f"{{{CUSTOMUI_NS}}}button"):
         action = button.get("onAction")
         if action != f"{CALLBACK_MODULE}.{CALLBACK_SUB}":

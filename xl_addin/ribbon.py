@@ -8,14 +8,20 @@ with its Swedish text and is returned, not raised: Excel shows no traceback for 
 Anything else is a fault in the code and is raised (xlwings shows it).
 """
 
-from rules import batch as b
+import os
+import sys
+from pathlib import Path
+
 from rules.errors import VPError, VPInputError
 from rules.indicator import grade_indicator
 from rules.rulebook import load_rulebook
-from rules.values import format_fixed, format_number
+from rules.text import parameter_text
+from rules.values import format_number, key
 from workbook import layout as L
-from workbook.refresh import run_refresh
+from workbook.refresh import findings_rows, run_refresh
+from workbook.tables import indicator_records
 
+from . import udfs
 from .book_adapter import XlwingsBook
 
 TITLE = "VP"
@@ -60,7 +66,8 @@ def uppdatera(book):
         moved = f"0 ändrade statusar ({result.log_row[3]})."
     found = (f"{len(result.findings)} fynd att titta på (bladet {L.FINDINGS}):\n{_findings_text(result.findings)}"
              if result.findings else "0 fynd i kontrollen.")
-    written = f"Uppdateringen är klar: bladen {L.OVERVIEW}, {L.FINDINGS} och {L.LOG} är skrivna."
+    written = (f"Uppdateringen är klar för {result.period}: bladen {L.OVERVIEW}, {L.FINDINGS}, {L.LOG} och "
+               f"{L.HISTORY} är skrivna.")
     message = f"{written}\n\n{found}\n\n{moved}"
     return show(book, message)
 
@@ -69,7 +76,7 @@ def kontrollera(book):
     """Kontrollera: the checks only; writes the findings table (Kontroll) and nothing else."""
     def work(source):
         result = run_refresh(source, progress=source.progress, write=False)
-        source.write_table(L.FINDINGS, L.FINDINGS_HEADERS, [[f.where, f.rule, f.message] for f in result.findings])
+        source.write_table(L.FINDINGS, L.FINDINGS_HEADERS, findings_rows(result.findings))
         return result
 
     _, result = _with_progress(book, work)
@@ -95,10 +102,8 @@ def _selected(book):
 
 
 def _row_index(table, row):
-    """The frame index of a sheet row in a table, or None if the row is not one of its data rows."""
-    if row not in table.rows:
-        return None
-    return table.frame.index[table.rows.index(row)]
+    """The position of a sheet row among a table's data rows, or None if it is not one of them."""
+    return table.rows.index(row) if row in table.rows else None
 
 
 def forklara(book):
@@ -117,18 +122,16 @@ def forklara(book):
 
 
 def _explain_indicator(source, row, rulebook):
-    columns = L.indicator_columns(rulebook.year)
-    table = source.read_table(L.INDICATORS, columns["required"], columns["optional"])
-    index = _row_index(table, row)
-    if index is None:
+    required, optional = L.indicator_columns(rulebook.year)
+    table = source.read_table(L.INDICATORS, list(required), list(optional))
+    position = _row_index(table, row)
+    if position is None:
         return f"Rad {row} på bladet {L.INDICATORS} är ingen indikatorrad. {HOW_TO_EXPLAIN}"
-    frame = table.frame
-    ident, name = b.cell_value(frame.at[index, b.ID]), b.cell_value(frame.at[index, b.NAME])
-    cells = (b.BASELINE, b.target_column(rulebook.year), b.OUTCOME, b.ACTIVITIES)
-    heading = f"Indikator {ident} (bladet {L.INDICATORS}, rad {row})" + (f": {name}" if name else "")
+    record = indicator_records(table, rulebook.year)[position]
+    heading = f"Indikator {record.id} (bladet {L.INDICATORS}, rad {row})" + (f": {record.name}" if record.name else "")
     try:
-        result = grade_indicator(*(b.cell_value(frame.at[index, c]) for c in cells), book=rulebook,
-                                 where=tuple(table.cell(index, c) for c in cells))
+        result = grade_indicator(record.baseline, record.target, record.outcome, record.activities, rulebook,
+                                 where=tuple(record.place(f) for f in ("baseline", "target", "outcome", "activities")))
     except VPInputError as exc:
         return f"{heading}\n\nKan inte bedömas: {exc}"
     return f"{heading}\n\n{result.explanation}"
@@ -137,20 +140,19 @@ def _explain_indicator(source, row, rulebook):
 def _explain_goal(book, source, sheet, row, rulebook):
     result = run_refresh(source, rulebook, write=False)
     if sheet == L.KF_GOALS:
-        table = source.read_table(L.KF_GOALS, L.KF_COLUMNS["required"], [])
-        level, key_column, position = "KF-mål", b.KF, 1
+        table = source.read_table(L.KF_GOALS, list(L.KF_COLUMNS[0]), [])
+        level, key_column, position = L.LEVEL_KF, L.KF, 1
     else:
-        table = source.read_table(L.GOALS, L.GOAL_COLUMNS["required"], [])
-        level, key_column, position = "Nämndmål", b.GOAL, 2
+        table = source.read_table(L.GOALS, list(L.GOAL_COLUMNS[0]), [])
+        level, key_column, position = L.LEVEL_GOAL, L.GOAL, 2
     index = _row_index(table, row)
     if index is None:
         return f"Rad {row} på bladet {sheet} är ingen målrad. {HOW_TO_EXPLAIN}"
-    key = b.cell_value(table.frame.at[index, key_column])
+    wanted = table.frame[key_column].iloc[index]
     for line in result.overview:
-        if line[0] == level and str(line[position]) == str(key):
-            status, explanation = line[6], line[7]
-            return f"{level} {key}: {status}\n\n{explanation}"
-    return f"{level} {key} har ingen status: det har inga indikatorer i tabellen på bladet {L.INDICATORS}."
+        if line[0] == level and key(line[position]) == key(wanted):
+            return f"{level} {line[position]}: {line[6]}\n\n{line[7]}"
+    return f"{level} {wanted} har ingen status: det har inga indikatorer i tabellen på bladet {L.INDICATORS}."
 
 
 def rakna_om(book):
@@ -162,6 +164,7 @@ def rakna_om(book):
     import rules
 
     rules.clear_caches()
+    udfs.clear_caches()
     rulebook = load_rulebook()  # read and checked again: a broken edit is reported here, not in 500 cells
     full = None
     try:
@@ -184,36 +187,66 @@ def regelbok(book):
     return show(book, rulebook_summary(rulebook))
 
 
-def _share(x):
-    return f"{format_number(x * 100, 2)} %"
-
-
 def rulebook_summary(rulebook):
+    """The rulebook in force in a few lines: its file, its decisions and how many rules each has."""
     data = rulebook.data
-    goal = data["goal"]
-    decimals = goal["round_decimals"]
-    goal_bands = ", ".join(f"{band['status']} från {format_fixed(band['min'], decimals)}" for band in goal["bands"])
-    budget = data["budget"]["bands"]
-    budget_bands = [f"{band['colour']} från {format_number(band['min'], 2)} %" for band in budget[:-1]]
-    budget_bands.append(f"{budget[-1]['colour']} under {format_number(budget[-2]['min'], 2)} %"
-                        if len(budget) > 1 else budget[-1]["colour"])
-    grades = data["indicator"]["grades"]
-    labels = data["indicator"]["labels"]
-    splits = data["splits"]
+    counts = ", ".join(f"{decision} {len(rules)}" for decision, rules in rulebook.rules.items())
+    goal = data["goal"]["thresholds"]
+    budget = data["budget"]["thresholds"]
     lines = [
         f"Regelbok: {rulebook.path.name} – {data['plan'].get('name', '')}, planår {rulebook.year}.",
         "",
-        f"Indikator: {', '.join(f'{labels[k]} {format_number(v)}' for k, v in grades.items())}.",
-        f"Nämndmål (medel avrundat till {decimals} decimaler): {goal_bands}.",
-        f"Budgetföljsamhet: {', '.join(budget_bands)}.",
-        "Fördelning LSS/SoL: " + ", ".join(f"{k} {_share(v)}" for k, v in splits["lss_sol"].items()) + ".",
-        "Stabens gemensamma kostnader: " + ", ".join(f"{k} {_share(v)}" for k, v in splits["staff"].items()) + ".",
-        f"Besparing: {_share(data['saving']['rate'])}. "
-        f"Avstämning: tolerans {format_number(data['reconciliation']['tolerance'])} mnkr.",
+        f"Regler per beslut: {counts}. Den första regeln vars villkor gäller avgör.",
+        f"Nämndmål: Uppfyllt från {parameter_text(goal['uppfyllt'], '2')}, Delvis uppfyllt från "
+        f"{parameter_text(goal['delvis'], '2')}.",
+        f"Budgetföljsamhet: Grön från {parameter_text(budget['gron'], '1')} %, Gul från {parameter_text(budget['gul'], '1')} %.",
+        "Fördelning LSS/SoL: " + ", ".join(f"{k} {parameter_text(v, '%')}" for k, v in data["splits"]["lss_sol"].items())
+        + ". Staben: " + ", ".join(f"{k} {parameter_text(v, '%')}" for k, v in data["splits"]["staff"].items()) + ".",
+        f"Besparing: {parameter_text(data['saving']['rate'], '%')}. Avstämning: tolerans "
+        f"{format_number(data['reconciliation']['tolerance'])} mnkr.",
         "",
-        f"Alla parametrar står på bladet {L.RULEBOOK}. Ändras regelboken: tryck Räkna om VP-formler.",
+        f"Alla regler står på bladet {L.RULES} och alla parametrar på bladet {L.RULEBOOK}. Ändras regelboken: tryck "
+        "Räkna om VP-formler.",
     ]
     return "\n".join(lines)
+
+
+def rapport(book, out=None):
+    """Rapport: the board's follow-up report (Word) for the period on Översikt, beside the workbook.
+
+    Read only: the same refresh routine without writing, the trends against Historik; the workbook
+    is not changed. On Windows the document is opened in Word. `out` (tests) names the file.
+    """
+    from workbook.report import build_report, default_path, write_report
+
+    _, (data, document) = _with_progress(
+        book, lambda source: build_report(source, workbook=book.name, progress=source.progress))
+    target = Path(out) if out else default_path(_saved_path(book), data.period)
+    written = write_report(target, document)
+    _open(written)
+    result = data.result
+    return show(book, f"Rapporten för {data.period} är skriven:\n{written}\n\n{len(result.assessment.kf)} KF-mål, "
+                      f"{len(result.assessment.indicators)} indikatorer, trend mot "
+                      f"{data.previous or 'ingen tidigare period'}, {len(result.findings)} fynd i bilaga A. "
+                      "Arbetsboken är inte ändrad.")
+
+
+def _saved_path(book):
+    """The workbook's file: the report goes beside it. An unsaved (or remote) workbook has none."""
+    path = Path(str(getattr(book, "fullname", "") or ""))
+    if not path.is_absolute() or not path.parent.is_dir():
+        raise VPError("Arbetsboken är inte sparad i en mapp på den här datorn, så rapporten har ingen plats bredvid "
+                      "den. Spara arbetsboken och tryck Rapport igen.")
+    return path
+
+
+def _open(path):
+    """Open the report in Word (Windows); elsewhere the message says where it is."""
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        try:
+            os.startfile(path)  # noqa: S606 - the file this action just wrote
+        except OSError:
+            pass
 
 
 ACTIONS = {
@@ -222,6 +255,7 @@ ACTIONS = {
     "forklara": forklara,        # Förklara: explanation of the selected cell
     "rakna_om": rakna_om,        # Räkna om VP-formler: full recalculation
     "regelbok": regelbok,        # Regelbok: show the rulebook in force
+    "rapport": rapport,          # Rapport: the board's follow-up report (Word) for the period
 }
 
 
@@ -249,4 +283,5 @@ VERBS = {
     "forklara": "förklara markeringen",
     "rakna_om": "räkna om VP-formlerna",
     "regelbok": "visa regelboken",
+    "rapport": "skriva rapporten",
 }

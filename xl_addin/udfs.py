@@ -1,44 +1,107 @@
 """VP-funktionerna i Excel (xlwings UDFs): the function catalogue economists type as =VP_...(...).
 
 Thin adapters: each function reads what Excel passes (numbers, text as typed, booleans, None for an
-empty cell, lists for ranges), calls the rules in `rules/`, and gives back the same shape: a single
-cell gives a value, a column gives a column. Arguments are ASCII (ingaende, riktvarde, ...) because
-VBA identifiers with å/ä/ö depend on the Windows code page; their Swedish names are in the docs.
+empty cell, lists for ranges), calls the rules in `rules/`, and gives back what the cell shows: a
+single cell gives a value, a column gives a column. The goal and KF functions take the indicator
+table itself (=VP_GOALSTATUS(A5:B5;Indikatortabell)) and run the same assessment as `vp refresh`.
 
-Bad input raises `VPInputError` with a Swedish message naming the argument and the text. Inside
-Excel (Windows) the functions are registered through `_excel`, which turns that error into the
-message as the cell's value instead of a Python traceback; in a column, each bad cell shows its
-own message and the others still compute.
+Every function returns what Excel shows, wherever it is called from (classic add-in, xlwings Server,
+the `formulas` engine): a bad input is the cell text "#VP-FEL: <reason naming the argument>", never
+a traceback, and no text is longer than Excel can show in an array result (MAX_TEXT characters; the
+full explanation is on the Översikt and Kontroll sheets). In a column, each bad cell shows its own
+reason and the others still compute. Arguments are ASCII (ingaende, riktvarde, ...) because VBA
+identifiers with å/ä/ö depend on the Windows code page; help texts are rendered from the rulebook.
 """
 
 import functools
-import sys
+import math
+from collections import OrderedDict
 
 import xlwings as xw
 
 from rules import budget, goals, splits
+from rules.assess import goal_for, grade_rows, rollup
 from rules.errors import CELL_ERROR_PREFIX, VPError, VPInputError
 from rules.indicator import grade_indicator
 from rules.rulebook import load_rulebook
+from rules.text import describe, render
+from rules.values import key, shown_key
+from workbook import layout as L
+from workbook.tables import budget_records, find_table, grid_rows, read_indicator_table
 
 ERROR_PREFIX = CELL_ERROR_PREFIX
-_IN_EXCEL = sys.platform == "win32"
+MAX_TEXT = 254  # Excel turns an array holding a longer string into #VALUE! (xlwings #456, #869)
+_MAX_CELLS = 200_000  # a range larger than this is refused, not read (a whole column is 1 048 576)
 
 
+def _book():
+    return load_rulebook()
+
+
+def _doc(template):
+    """A help text rendered from the rulebook in force when the add-in loads (thresholds, shares)."""
+    try:
+        return render(_book(), template)
+    except VPError:  # a broken rulebook: the functions will say so when called
+        return template
+
+
+def cell_text(value):
+    """A value as an Excel cell can show it: texts capped at MAX_TEXT characters."""
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return value[:MAX_TEXT - 1] + "…"
+    return value
+
+
+def _cells(result):
+    if isinstance(result, list):
+        return [_cells(item) for item in result]
+    return cell_text(result)
+
+
+def error_text(exc):
+    return cell_text(f"{ERROR_PREFIX}{exc}")
+
+
+def _excel(func):
+    """What the cell shows: the result (texts capped), or a VPError as readable text."""
+    @functools.wraps(func)
+    def in_excel(*args, **kwargs):
+        try:
+            return _cells(func(*args, **kwargs))
+        except VPError as exc:  # bad input, and a broken rulebook edit (RulebookError) too
+            return error_text(exc)
+        except RecursionError:
+            return error_text(VPInputError("argumenten", None, "är för djupt nästlade."))
+
+    return in_excel
+
+
+# --- shapes: a cell, a column, a block ------------------------------------------------------------
 def _shape(x):
+    """None for a single value, (rows,) for a list, (rows, columns) for a list of rows."""
     if isinstance(x, (list, tuple)):
         if x and all(isinstance(r, (list, tuple)) for r in x):
-            return (len(x), len(x[0]) if x else 0)
+            widths = {len(r) for r in x}
+            if len(widths) > 1:
+                raise VPInputError("området", None, f"har rader av olika längd ({', '.join(map(str, sorted(widths)))}).",
+                                   "Markera ett rektangulärt område.")
+            return (len(x), widths.pop())
+        if any(isinstance(r, (list, tuple)) for r in x):
+            raise VPInputError("området", None, "blandar enstaka värden och rader.", "Markera ett rektangulärt område.")
         return (len(x),)
     return None
 
 
-def _at(x, shape, index):
-    own = _shape(x)
+def _size(shape):
+    return math.prod(shape) if shape else 1
+
+
+def _at(x, own, shape, index):
     if own is None:
         return x
-    if own == (1, 1) and shape != (1, 1):
-        return x[0][0]
+    if own in ((1, 1), (1,)) and shape != own:
+        return x[0][0] if len(own) == 2 else x[0]
     if len(own) == 1 and len(shape) == 2 and shape[1] == 1:
         return x[index[0]]
     if len(own) == 2 and len(shape) == 1:
@@ -50,70 +113,55 @@ def _at(x, shape, index):
 
 def _broadcast(name, func, args, argnames):
     """Apply `func` cell by cell when any argument is a range; scalars go straight through."""
-    shapes = [s for s in (_shape(a) for a in args) if s is not None and s != (1, 1)]
-    if not shapes:
-        if any(_shape(a) == (1, 1) for a in args):
-            return [[func(*[a[0][0] if _shape(a) == (1, 1) else a for a in args])]]
-        return func(*args)
-    shape = max(shapes, key=len)
-    norm = [(s[0], s[1] if len(s) == 2 else 1) for s in shapes]
+    shapes = [_shape(a) for a in args]
+    for shape, argname in zip(shapes, argnames):
+        if shape is not None and _size(shape) == 0:
+            raise VPInputError(argname, None, "är ett tomt område.")
+        if shape is not None and _size(shape) > _MAX_CELLS:
+            raise VPInputError(argname, None, f"är för stort ({_size(shape)} celler; högst {_MAX_CELLS}).")
+    ranged = [s for s in shapes if s is not None and _size(s) > 1]
+    if not ranged:
+        single = [a[0][0] if s == (1, 1) else a[0] if s == (1,) else a for a, s in zip(args, shapes)]
+        value = func(*single)
+        return [[value]] if any(s == (1, 1) for s in shapes) else value
+    shape = max(ranged, key=len)
+    norm = [(s[0], s[1] if len(s) == 2 else 1) for s in ranged]
     if len(set(norm)) > 1:
-        raise VPInputError(name, None, "har områden av olika storlek: "
-                           + ", ".join(f"{n} {r}x{c}" for n, (r, c) in zip(argnames, norm)) + ".")
+        sizes = ", ".join(f"{n} {r}x{c}" for n, s in zip(argnames, shapes) if s is not None and _size(s) > 1
+                          for r, c in [(s[0], s[1] if len(s) == 2 else 1)])
+        raise VPInputError(name, None, f"har områden av olika storlek: {sizes}.")
 
     def one(index):
         try:
-            return func(*[_at(a, shape, index) for a in args])
+            return cell_text(func(*[_at(a, s, shape, index) for a, s in zip(args, shapes)]))
         except VPError as exc:
             place = f"(rad {index[0] + 1})" if len(shape) == 1 or shape[1] == 1 else \
                 f"(rad {index[0] + 1}, kolumn {index[1] + 1})"
-            return f"{ERROR_PREFIX}{exc} {place}"
+            return error_text(f"{exc} {place}")
 
     if len(shape) == 1:
         return [one((i,)) for i in range(shape[0])]
     return [[one((i, j)) for j in range(shape[1])] for i in range(shape[0])]
 
 
-def _excel(func):
-    """Register for Excel: in Excel a VPError becomes the readable message in the cell."""
-    return _wrap_for_excel(func) if _IN_EXCEL else func
-
-
-def _wrap_for_excel(func):
-    @functools.wraps(func)
-    def in_excel(*args):
-        try:
-            return func(*args)
-        except VPError as exc:  # bad input, and a broken rulebook edit (RulebookError) too
-            return f"{ERROR_PREFIX}{exc}"
-
-    return in_excel
-
-
-def _indicator(kind, function_name):
-    names = ("ingaende", "riktvarde", "utfall", "aktiviteter")
-
-    def one(ingaende, riktvarde, utfall, aktiviteter):
-        result = grade_indicator(ingaende, riktvarde, utfall, aktiviteter,
-                                 where=("ingående", "riktvärde", "utfall", "aktiviteter"))
-        if kind == "score":
-            return result.score_or_label
-        if kind == "colour":
-            return result.colour
-        return result.explanation
-
-    def run(ingaende, riktvarde, utfall, aktiviteter=None):
-        return _broadcast(function_name, one, (ingaende, riktvarde, utfall, aktiviteter), names)
-
-    return run
-
-
+# --- the indicator functions ----------------------------------------------------------------------
+_INDICATOR_WHERE = ("ingaende", "riktvarde", "utfall", "aktiviteter")
 _DOC_INDICATOR = {
     "ingaende": "Ingående värde, som det står i planen (61%, 71,9 (2023), 3/5, Nytt värde)",
     "riktvarde": "Riktvärde för planåret (Öka, Minska, Bibehåll, 30%, Samtliga, JA, +/- 0,5 %)",
     "utfall": "Årets utfall (65%, 72,4, 4/5, JA)",
     "aktiviteter": "Planerade eller genomförda aktiviteter: JA/NEJ (tomt = NEJ)",
 }
+
+
+def _indicator(pick, function_name):
+    def one(ingaende, riktvarde, utfall, aktiviteter):
+        return pick(grade_indicator(ingaende, riktvarde, utfall, aktiviteter, where=_INDICATOR_WHERE))
+
+    def run(ingaende, riktvarde, utfall, aktiviteter=None):
+        return _broadcast(function_name, one, (ingaende, riktvarde, utfall, aktiviteter), _INDICATOR_WHERE)
+
+    return run
 
 
 def _indicator_arguments(func):
@@ -123,58 +171,176 @@ def _indicator_arguments(func):
     return func
 
 
+def _described(template):
+    def decorate(func):
+        func.__doc__ = _doc(template)
+        return func
+    return decorate
+
+
 @_excel
 @xw.func
 @_indicator_arguments
+@_described("Indikatorns poäng: 1 förbättrat, 0,5 ej förbättrat trots aktiviteter, 0 annars; annars Ej bedömd.")
 def VP_INDICATORSCORE(ingaende, riktvarde, utfall, aktiviteter=None):
-    """Indikatorns poäng: 1 förbättrat, 0,5 ej förbättrat trots aktiviteter, 0 annars; annars "Ej bedömd"."""
-    return _indicator("score", "VP_INDICATORSCORE")(ingaende, riktvarde, utfall, aktiviteter)
+    return _indicator(lambda r: r.score_or_label, "VP_INDICATORSCORE")(ingaende, riktvarde, utfall, aktiviteter)
 
 
 @_excel
 @xw.func
 @_indicator_arguments
+@_described("Indikatorns färg: Grön (förbättrat), Gul (ej förbättrat trots aktiviteter), Röd, Grå (ej bedömd).")
 def VP_INDICATORCOLOR(ingaende, riktvarde, utfall, aktiviteter=None):
-    """Indikatorns färg: Grön (förbättrat), Gul (inte förbättrat trots aktiviteter), Röd, Grå (ej bedömd)."""
-    return _indicator("colour", "VP_INDICATORCOLOR")(ingaende, riktvarde, utfall, aktiviteter)
+    return _indicator(lambda r: r.colour, "VP_INDICATORCOLOR")(ingaende, riktvarde, utfall, aktiviteter)
 
 
 @_excel
 @xw.func
 @_indicator_arguments
+@_described("Förklaringen till indikatorns bedömning, i en mening som går att läsa upp, med regelns id.")
 def VP_EXPLAIN(ingaende, riktvarde, utfall, aktiviteter=None):
-    """Förklaringen till indikatorns bedömning, i en mening som går att läsa upp."""
-    return _indicator("explain", "VP_EXPLAIN")(ingaende, riktvarde, utfall, aktiviteter)
+    return _indicator(lambda r: r.explanation, "VP_EXPLAIN")(ingaende, riktvarde, utfall, aktiviteter)
+
+
+# --- the goal and KF functions: on the indicator table ---------------------------------------------
+_ASSESSED = OrderedDict()  # the indicator table's values -> its goals (the table is read once per change)
+_ASSESSED_TABLES = 4
+
+
+def _frozen(grid):
+    return tuple(tuple(row) if isinstance(row, (list, tuple)) else (row,) for row in grid)
+
+
+def _table_goals(tabell):
+    """The goals of an indicator table passed as a range (header row included), assessed once."""
+    book = _book()
+    shape = _shape(tabell)
+    if shape is None or len(shape) != 2 or shape[0] < 2:
+        raise VPInputError("tabell", None, "ska vara indikatortabellen med rubrikraden (t.ex. Indikatortabell).")
+    if _size(shape) > _MAX_CELLS:
+        raise VPInputError("tabell", None, f"är för stor ({_size(shape)} celler; högst {_MAX_CELLS}).")
+    try:
+        frozen = (book, _frozen(tabell))
+        hash(frozen)
+    except TypeError:
+        frozen = None
+    if frozen is not None and frozen in _ASSESSED:
+        _ASSESSED.move_to_end(frozen)
+        return _ASSESSED[frozen]
+    _, rows = read_indicator_table("tabell", grid_rows(tabell), book.year, label="tabell:")
+    goals_by_group = rollup(grade_rows(rows, book), book)
+    if frozen is not None:
+        _ASSESSED[frozen] = goals_by_group
+        if len(_ASSESSED) > _ASSESSED_TABLES:
+            _ASSESSED.popitem(last=False)
+    return goals_by_group
+
+
+def _goal_key(mal):
+    """(Nämndmål, KF-mål) from one cell or two adjacent cells (A5 or A5:B5)."""
+    cells = [c for row in mal for c in (row if isinstance(row, (list, tuple)) else [row])] \
+        if isinstance(mal, (list, tuple)) else [mal]
+    if not cells or len(cells) > 2:
+        raise VPInputError("mal", None, "ska vara målets cell, eller två celler: Nämndmål och KF-mål (t.ex. A5:B5).")
+    for cell in cells:
+        if isinstance(cell, str) and cell.startswith("#"):
+            raise VPInputError("mal", cell, "visar ett fel, inget mål.")
+    return cells[0], cells[1] if len(cells) == 2 else None
+
+
+def _is_table(tabell):
+    shape = _shape(tabell)
+    return shape is not None and len(shape) == 2 and shape[0] >= 2 and shape[1] >= 2
+
+
+def _goal_outcome(mal, tabell):
+    goal, kf = _goal_key(mal)
+    if not key(goal):
+        raise VPInputError("mal", None, "är tomt; här behövs nämndmålet (t.ex. N1).")
+    return goal_for(_table_goals(tabell), goal, kf)
+
+
+_DOC_GOAL = {
+    "mal": "Nämndmålet: dess cell, eller Nämndmål och KF-mål (A5:B5). Eller indikatorernas poäng (ett område)",
+    "tabell": "Indikatortabellen med rubriker (Indikatortabell). Eller den dominerande indikatorns färg",
+}
+
+
+def _goal_arguments(func):
+    func = xw.arg("tabell", ndim=2, err_to_str=True, doc=_DOC_GOAL["tabell"])(func)
+    return xw.arg("mal", ndim=2, err_to_str=True, doc=_DOC_GOAL["mal"])(func)
 
 
 @_excel
 @xw.func
-@xw.arg("poang", ndim=2, err_to_str=True, doc="Indikatorernas poäng (ett område); Ej bedömd och tomma räknas inte")
-def VP_GOALSCORE(poang):
-    """Nämndmålets medelvärde, avrundat till två decimaler (som AVRUNDA), eller "Ej bedömd"."""
-    result = goals.goal_status(poang, where="poang")
+@_goal_arguments
+@_described("Nämndmålets medel, avrundat till två decimaler, eller Ej bedömd. =VP_GOALSCORE(A5:B5;Indikatortabell), "
+            "eller =VP_GOALSCORE(poäng).")
+def VP_GOALSCORE(mal, tabell=None):
+    if tabell is not None and _is_table(tabell):
+        result = _goal_outcome(mal, tabell).result
+    else:
+        if tabell is not None:
+            raise VPInputError("tabell", None, "ska vara indikatortabellen med rubrikraden (t.ex. Indikatortabell).")
+        result = goals.goal_status(mal, where="poang")
     return result.average if result.average is not None else result.status
 
 
 @_excel
 @xw.func
-@xw.arg("poang", ndim=2, err_to_str=True, doc="Indikatorernas poäng (ett område)")
-@xw.arg("dominant_farg", err_to_str=True, doc="Den dominerande indikatorns färg (Grön/Gul/Röd), eller tomt")
-def VP_GOALSTATUS(poang, dominant_farg=None):
-    """Nämndmålets status: Uppfyllt (0,70–1), Delvis uppfyllt (0,50–0,69), Ej uppfyllt, Ej bedömd."""
-    return goals.goal_status(poang, dominant_farg, where="poang", dominant_where="dominant_farg").status
+@_goal_arguments
+@_described("Nämndmålets status: Uppfyllt (från {@goal.thresholds.uppfyllt:2}), Delvis uppfyllt (från "
+            "{@goal.thresholds.delvis:2}), Ej uppfyllt, Ej bedömd; en dominerande indikator begränsar. "
+            "=VP_GOALSTATUS(A5:B5;Indikatortabell), eller =VP_GOALSTATUS(poäng;[dominant färg]).")
+def VP_GOALSTATUS(mal, tabell=None):
+    if tabell is not None and _is_table(tabell):
+        return _goal_outcome(mal, tabell).result.status
+    colour = tabell[0][0] if _shape(tabell) == (1, 1) else tabell
+    return goals.goal_status(mal, colour, where="poang", dominant_where="tabell (dominant färg)").status
 
 
+@_excel
+@xw.func
+@_goal_arguments
+@_described("Förklaringen till nämndmålets status, med regelns id. =VP_GOALEXPLAIN(A5:B5;Indikatortabell).")
+def VP_GOALEXPLAIN(mal, tabell):
+    if not _is_table(tabell):
+        raise VPInputError("tabell", None, "ska vara indikatortabellen med rubrikraden (t.ex. Indikatortabell).")
+    return _goal_outcome(mal, tabell).result.explanation
+
+
+@_excel
+@xw.func
+@xw.arg("kf", err_to_str=True, doc="KF-målets nummer")
+@xw.arg("namndmal", err_to_str=True, doc="KF-målets nämndmål (tomt: inget nämndmål, indikativ status)")
+@xw.arg("tabell", ndim=2, err_to_str=True, doc="Indikatortabellen med rubriker (Indikatortabell)")
+@xw.arg("manuell", err_to_str=True, doc="Manuell status (tomt: den beräknade gäller)")
+@xw.arg("motivering", err_to_str=True, doc="Motivering till den manuella statusen (krävs med den)")
+@_described("KF-målets status: samma som nämndmålets, indikativ från kontorets indikatorer utan nämndmål, eller den "
+            "manuella bedömningen med motivering. =VP_KFSTATUS(A5;D5;Indikatortabell;F5;G5).")
+def VP_KFSTATUS(kf, namndmal, tabell, manuell=None, motivering=None):
+    for name, value in (("kf", kf), ("namndmal", namndmal)):
+        if isinstance(value, (list, tuple)):
+            raise VPInputError(name, None, "är ett område med flera celler; här behövs en cell.")
+    if not key(kf):
+        raise VPInputError("kf", None, "är tomt; här behövs KF-målets nummer.")
+    if not _is_table(tabell):
+        raise VPInputError("tabell", None, "ska vara indikatortabellen med rubrikraden (t.ex. Indikatortabell).")
+    goal = goal_for(_table_goals(tabell), namndmal, kf)
+    return goals.kf_status(goal.result, bool(key(namndmal)), manuell, motivering, goal_name=shown_key(goal.name),
+                           where=("namndmal", "manuell", "motivering")).status
+
+
+# --- the budget functions ----------------------------------------------------------------------------
 def _budget_arguments(func):
     """Budget and utfall, each a cell or a column (ndim=2), with their wizard help."""
     func = xw.arg("utfall", ndim=2, err_to_str=True, doc="Utfall eller prognos (mnkr)")(func)
     return xw.arg("budget", ndim=2, err_to_str=True, doc="Budget (mnkr), inte 0")(func)
 
 
-def _budget(kind, function_name):
+def _budget(pick, function_name):
     def one(budget_value, utfall):
-        result = budget.budget_adherence(budget_value, utfall, where=("budget", "utfall"))
-        return result.adherence if kind == "adherence" else result.colour
+        return pick(budget.budget_adherence(budget_value, utfall, where=("budget", "utfall")))
 
     return lambda b, u: _broadcast(function_name, one, (b, u), ("budget", "utfall"))
 
@@ -182,43 +348,75 @@ def _budget(kind, function_name):
 @_excel
 @xw.func
 @_budget_arguments
+@_described("Budgetföljsamhet: 100 % − |utfall − budget| / budget, avrundad till en decimal i procent.")
 def VP_BUDGETADHERENCE(budget, utfall):
-    """Budgetföljsamhet: 100 % − |utfall − budget| / budget, avrundad till en decimal i procent."""
-    return _budget("adherence", "VP_BUDGETADHERENCE")(budget, utfall)
+    return _budget(lambda r: r.adherence, "VP_BUDGETADHERENCE")(budget, utfall)
 
 
 @_excel
 @xw.func
 @_budget_arguments
+@_described("Budgetföljsamhetens färg: Grön från {@budget.thresholds.gron:1} %, Gul från {@budget.thresholds.gul:1} %, "
+            "annars Röd.")
 def VP_BUDGETSTATUS(budget, utfall):
-    """Budgetföljsamhetens färg: Grön från 99,5 %, Gul från 98,0 %, annars Röd."""
-    return _budget("colour", "VP_BUDGETSTATUS")(budget, utfall)
+    return _budget(lambda r: r.colour, "VP_BUDGETSTATUS")(budget, utfall)
+
+
+def _single(value, name):
+    if isinstance(value, (list, tuple)):
+        raise VPInputError(name, None, "är ett område med flera celler; här behövs en cell.")
+    return value
 
 
 @_excel
 @xw.func
 @xw.arg("belopp", err_to_str=True, doc="Gemensamma kostnader (mnkr)")
 @xw.arg("hs_del", err_to_str=True, doc="Därav hälso- och sjukvård (HS), fördelas inte")
-@xw.arg("decimaler", err_to_str=True, doc="Antal decimaler (tomt = regelbokens, 1)")
+@xw.arg("decimaler", err_to_str=True, doc="Antal decimaler (tomt = regelbokens)")
+@_described("Gemensamma kostnader exklusive HS: {@splits.lss_sol.LSS:%} LSS, {@splits.lss_sol.SoL:%} SoL; delarna "
+            "summerar till det avrundade beloppet. Två celler: =INDEX(VP_SPLIT_LSS_SOL(B4;B5);1) ger LSS.")
 def VP_SPLIT_LSS_SOL(belopp, hs_del=0, decimaler=None):
-    """Gemensamma kostnader exklusive HS: 80 % LSS, 20 % SoL; delarna summerar till det avrundade beloppet."""
-    return list(splits.split_lss_sol(belopp, hs_del, decimaler).values())
+    result = splits.split("gemensam", _single(belopp, "belopp"), _single(hs_del, "hs_del"),
+                          _single(decimaler, "decimaler"))
+    return [list(result.parts.values())]
 
 
 @_excel
 @xw.func
 @xw.arg("belopp", err_to_str=True, doc="Gemensamma stabskostnader (mnkr)")
-@xw.arg("decimaler", err_to_str=True, doc="Antal decimaler (tomt = regelbokens, 1)")
+@xw.arg("decimaler", err_to_str=True, doc="Antal decimaler (tomt = regelbokens)")
+@_described("Stabens gemensamma kostnader: {@splits.staff.Äldreomsorgsnämnden:%} Äldreomsorgsnämnden, "
+            "{@splits.staff.Omsorgsnämnden:%} Omsorgsnämnden. =INDEX(VP_SPLIT_STAFF(B9);1).")
 def VP_SPLIT_STAFF(belopp, decimaler=None):
-    """Stabens gemensamma kostnader: 60 % Äldreomsorgsnämnden, 40 % Omsorgsnämnden."""
-    return list(splits.split_staff(belopp, decimaler).values())
+    result = splits.split("stab", _single(belopp, "belopp"), None, _single(decimaler, "decimaler"))
+    return [list(result.parts.values())]
+
+
+@_excel
+@xw.func
+@xw.arg("tabell", ndim=2, err_to_str=True, doc="Internbudgeten med rubriker (Budgettabell)")
+@_described("Besparingens bas: summan av förslaget till budget för raderna som inte är volymbaserade (Volymbaserad = "
+            "NEJ). =VP_SAVINGBASE(Budgettabell).")
+def VP_SAVINGBASE(tabell):
+    if not _is_table(tabell):
+        raise VPInputError("tabell", None, "ska vara internbudgeten med rubrikraden (t.ex. Budgettabell).")
+    book = _book()
+    required, optional = L.BUDGET_COLUMNS
+    table = find_table("tabell", grid_rows(tabell), list(required), list(optional), label="tabell:")
+    lines, findings = budget.read_budget(budget_records(table), [L.PROPOSAL], L.ROW_KINDS,
+                                         {"kind": L.ROW_KIND, "law": L.LAW}, book)
+    total = budget.saving_base(lines, L.PROPOSAL)
+    if total is None:
+        problem = findings[0].message if findings else "kan inte läsas."
+        raise VPInputError("tabell", None, problem)
+    return total
 
 
 @_excel
 @xw.func
 @xw.arg("bas", ndim=2, err_to_str=True, doc="Budget för den ej volymbaserade verksamheten (mnkr)")
+@_described("Besparingskravet: −{@saving.rate:%} av den ej volymbaserade verksamheten (−1,7 för 56,7).")
 def VP_SAVING(bas):
-    """Besparingskravet: −3 % av den ej volymbaserade verksamheten (−1,7 för 56,7)."""
     return _broadcast("VP_SAVING", lambda b: budget.saving(b, where="bas"), (bas,), ("bas",))
 
 
@@ -226,8 +424,8 @@ def VP_SAVING(bas):
 @xw.func
 @xw.arg("sats", ndim=2, err_to_str=True, doc="Uppräkning (2% eller 0,02)")
 @xw.arg("startmanad", ndim=2, err_to_str=True, doc="Månad då uppräkningen börjar gälla (1–12; juni = 6)")
+@_described("Helårseffekt av en prisuppräkning: sats × (13 − startmånad) / 12 (2 % från juni = 1,17 %).")
 def VP_FULLYEAR(sats, startmanad):
-    """Helårseffekt av en prisuppräkning: sats × (13 − startmånad) / 12 (2 % från juni = 1,17 %)."""
     return _broadcast("VP_FULLYEAR", lambda s, m: budget.full_year_effect(s, m, where=("sats", "startmanad")),
                       (sats, startmanad), ("sats", "startmanad"))
 
@@ -237,8 +435,8 @@ def VP_FULLYEAR(sats, startmanad):
 @xw.arg("budgeterad_volym", ndim=2, err_to_str=True, doc="Budgeterad volym")
 @xw.arg("ny_volym", ndim=2, err_to_str=True, doc="Ny volym vid avläsningen")
 @xw.arg("standardkostnad", ndim=2, err_to_str=True, doc="Standardkostnad per volymenhet")
+@_described("Volymjustering: (ny volym − budgeterad volym) × standardkostnad.")
 def VP_VOLUMEADJ(budgeterad_volym, ny_volym, standardkostnad):
-    """Volymjustering: (ny volym − budgeterad volym) × standardkostnad."""
     names = ("budgeterad_volym", "ny_volym", "standardkostnad")
     return _broadcast("VP_VOLUMEADJ", lambda a, b, c: budget.volume_adjustment(a, b, c, where=names),
                       (budgeterad_volym, ny_volym, standardkostnad), names)
@@ -246,30 +444,37 @@ def VP_VOLUMEADJ(budgeterad_volym, ny_volym, standardkostnad):
 
 @_excel
 @xw.func
-@xw.arg("namn", err_to_str=True, doc="Regelns namn i regelboken, t.ex. budget.bands.0.min")
+@xw.arg("namn", err_to_str=True, doc="En regels id (R2.oka.met) eller en parameter i regelboken (budget.thresholds.gron)")
+@_described("En regel i regelboken (vad den säger och vad den ger), eller värdet av en parameter.")
 def VP_RULE(namn):
-    """Värdet av en parameter i regelboken som gäller, så att bladen kan visa reglerna."""
-    book = load_rulebook()
+    book = _book()
     if isinstance(namn, (list, tuple)):
         raise VPInputError("namn", None, "är ett område med flera celler; här behövs en regels namn i en cell.")
     if not isinstance(namn, str) or not namn.strip():
-        raise VPInputError("namn", namn, "ska vara namnet på en regel, t.ex. goal.bands.0.min.")
+        raise VPInputError("namn", namn, "ska vara en regels id (R2.oka.met) eller en parameter (goal.thresholds.uppfyllt).")
+    name = namn.strip()
+    if name in book.by_id:
+        return describe(book, book.rule(name))
+    if name == "rules" or name.startswith("rules."):
+        raise VPInputError("namn", namn, "är inte en regels id.", "Skriv regelns id, t.ex. R2.oka.met (bladet Regelbok).")
     try:
-        value = book.get(namn.strip())
+        value = book.get(name)
     except KeyError:
-        raise VPInputError("namn", namn, "finns inte i regelboken.",
-                           "Se bladet Regelbok för alla namn.") from None
+        raise VPInputError("namn", namn, "finns inte i regelboken.", "Se bladet Regelbok för alla namn.") from None
     if isinstance(value, dict):
-        raise VPInputError("namn", namn, "är en grupp av regler, inte ett värde.",
-                           f"Välj en av: {', '.join(f'{namn}.{k}' for k in value)}.")
+        raise VPInputError("namn", namn, "är en grupp av parametrar, inte ett värde.",
+                           f"Välj en av: {', '.join(f'{name}.{k}' for k in list(value)[:8])}.")
     if isinstance(value, list) and any(isinstance(x, (dict, list)) for x in value):
-        raise VPInputError("namn", namn, "är en grupp av regler, inte ett värde.",
-                           f"Välj t.ex. {namn}.0.")
+        raise VPInputError("namn", namn, "är en grupp av parametrar, inte ett värde.", f"Välj t.ex. {name}.0.")
     if isinstance(value, list):
         return "; ".join(str(x) for x in value)
     return value
 
 
-CATALOGUE = [VP_INDICATORSCORE, VP_INDICATORCOLOR, VP_EXPLAIN, VP_GOALSCORE, VP_GOALSTATUS,
-             VP_BUDGETADHERENCE, VP_BUDGETSTATUS, VP_SPLIT_LSS_SOL, VP_SPLIT_STAFF, VP_SAVING,
-             VP_FULLYEAR, VP_VOLUMEADJ, VP_RULE]
+CATALOGUE = [VP_INDICATORSCORE, VP_INDICATORCOLOR, VP_EXPLAIN, VP_GOALSCORE, VP_GOALSTATUS, VP_GOALEXPLAIN,
+             VP_KFSTATUS, VP_BUDGETADHERENCE, VP_BUDGETSTATUS, VP_SPLIT_LSS_SOL, VP_SPLIT_STAFF, VP_SAVINGBASE,
+             VP_SAVING, VP_FULLYEAR, VP_VOLUMEADJ, VP_RULE]
+
+
+def clear_caches():
+    _ASSESSED.clear()

@@ -31,8 +31,12 @@ The generator's output is used as is, with two deterministic additions (:func:`a
   ``Application.MacroOptions(Description=<docstring>[:255])``; an add-in saved after that
   holds exactly such an attribute line. Characters outside Windows-1252 are replaced
   (``−`` -> ``-``) and ``"`` becomes ``”``, so the VBA string needs no escaping.
-  Argument descriptions and the category (``MacroOptions(ArgumentDescriptions=, Category=)``)
-  have no source-code form; see docs/excel-checklist.md.
+* ``Sub VPRegisterFunctions()`` (:func:`register_sub`): one ``Application.MacroOptions`` call per
+  function with its description, the category "VP" and its argument descriptions (the ``doc=`` of
+  each ``@xw.arg``), the same call xlwings' "Import Functions" makes (``import_udfs``). These have
+  no source-code form, so they are set at run time: the ribbon's ``onLoad`` callback
+  (``RibbonMyAddin.VPRibbonLoaded`` in ``addin/RibbonMyAddin.bas``, named in ``addin/customUI.xml``)
+  calls this Sub each time Excel loads the add-in. ``ThisWorkbook`` stays the template's.
 
 ``xl_workbook`` is a stand-in named ``vp.xlam``: xlwings only reads its ``Name`` and, for an
 ``.xlam`` (as in its own "Import Functions" to an add-in, ``ImportPythonUDFsToAddin``), passes
@@ -65,7 +69,13 @@ _PREIMPORT = ("asyncio", "concurrent.futures", "tempfile", "xlwings", UDF_MODULE
 _WINDOWS_DECORATORS = {"func": "xlfunc", "arg": "xlarg", "ret": "xlret", "sub": "xlsub", "script": "xlsub"}
 _MISSING = object()
 
-_TRANSLATE = {"\u2212": "-", '"': "\u201d"}  # minus sign; straight quote -> Swedish closing quote
+# Characters a docstring may have that Windows-1252 (the VBA project's code page) lacks, and the
+# straight quote (-> Swedish closing quote, so that no VBA string needs escaping).
+_TRANSLATE = {"\u2212": "-", "\u2265": ">=", "\u2264": "<=", "\u2192": "->", '"': "\u201d"}
+
+CATEGORY = "VP"  # the Insert Function category of the VP functions (MacroOptions Category:=)
+REGISTER_SUB = "VPRegisterFunctions"
+MAX_ARGUMENTS = 20  # one continuation line per argument; VBA allows 24 in one statement
 
 HEADER = """\
 ' ---------------------------------------------------------------------------
@@ -192,6 +202,62 @@ def description(info: dict) -> str:
     return text
 
 
+def vba_text(text: str, what: str) -> str:
+    """``text`` as the body of a VBA string literal in Windows-1252, at most 255 characters
+    (the MacroOptions limit for a description and for each argument description)."""
+    text = " ".join(text.split())
+    text = "".join(_TRANSLATE.get(ch, ch) for ch in text)[:DESCRIPTION_MAX]
+    try:
+        text.encode(VBA_CODE_PAGE)
+    except UnicodeEncodeError as exc:
+        raise WrapperError(f"{what}: a character outside {VBA_CODE_PAGE}: {exc}") from None
+    return text.replace('"', '""')
+
+
+def register_sub(infos: dict[str, dict]) -> str:
+    """``Sub VPRegisterFunctions()``: Application.MacroOptions for every function, in name order.
+
+    The macro is qualified with the add-in's name (``'vp.xlam'!VP_X``) as xlwings does. Errors are
+    skipped (On Error Resume Next): a function without help must not stop the ribbon from loading.
+    ``ThisWorkbook.Saved`` is set again afterwards, so that Excel never offers to save the add-in.
+    """
+    lines = [
+        f"Sub {REGISTER_SUB}()",
+        "    ' Genererad vid bygget (xl_addin/vba_wrappers.py, register_sub) från xl_addin.udfs:",
+        "    ' beskrivning, kategori och argumentbeskrivningar i dialogen Infoga funktion.",
+        "    ' Anropas av VPRibbonLoaded (menyfliksområdets onLoad) när tillägget läses in.",
+        "    Dim wasSaved As Boolean",
+        "    Dim p As String",
+        "    wasSaved = ThisWorkbook.Saved",
+        "    p = \"'\" & ThisWorkbook.Name & \"'!\"",
+        "    On Error Resume Next",
+    ]
+    for name in sorted(infos):
+        info = infos[name]
+        args = [arg for arg in info["args"] if not arg["vba"]]
+        if len(args) > MAX_ARGUMENTS:
+            raise WrapperError(f"{name}: more than {MAX_ARGUMENTS} arguments")
+        call = [
+            f'    Application.MacroOptions Macro:=p & "{name}", _',
+            f'        Description:="{vba_text(info["ret"]["doc"], name)}", _',
+            f'        Category:="{CATEGORY}"',
+        ]
+        if args:
+            call[-1] += ", _"
+            call.append("        ArgumentDescriptions:=Array( _")
+            for i, arg in enumerate(args):
+                end = ", _" if i < len(args) - 1 else ")"
+                text = vba_text(arg["doc"], f"{name}, argument {arg['name']}")
+                call.append(f'            "{text}"{end}')
+        lines += call
+    lines += [
+        "    On Error GoTo 0",
+        "    ThisWorkbook.Saved = wasSaved",
+        "End Sub",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def with_descriptions(vba: str, infos: dict[str, dict]) -> str:
     """``vba`` with ``Attribute <name>.VB_Description = "..."`` after each Function line."""
     out = []
@@ -211,7 +277,7 @@ def with_descriptions(vba: str, infos: dict[str, dict]) -> str:
 def addin_section() -> str:
     """The text appended to the add-in's callback module (LF line endings)."""
     vba, infos = generate()
-    return HEADER + "\n" + with_descriptions(vba, infos).rstrip("\n") + "\n"
+    return HEADER + "\n" + with_descriptions(vba, infos).rstrip("\n") + "\n\n" + register_sub(infos)
 
 
 def declarations(vba: str) -> dict[str, list[str]]:

@@ -15,3 +15,10 @@ Fel:
     MsgBox "VP-knappen '" & control.Tag & "' kunde inte köras:" & vbNewLine & Err.Description, _
         vbExclamation, "VP"
 End Sub
+
+Sub VPRibbonLoaded(ribbon As IRibbonUI)
+    ' customUI onLoad: körs när Excel läser in tillägget och VP-fliken, en gång per start.
+    ' Registrerar beskrivningar, kategorin "VP" och argumentbeskrivningar för VP-funktionerna
+    ' i dialogen Infoga funktion (VPRegisterFunctions, genererad längst ner i modulen).
+    VPRegisterFunctions
+End Sub

@@ -1,0 +1,115 @@
+"""The report's charts as PNG bytes, with matplotlib's Agg backend (no display, no browser, no system
+libraries; the font is the DejaVu Sans matplotlib ships).
+
+Accessible by construction: every segment and bar carries its number as text, statuses differ by
+hatch pattern and have a black outline (non-text contrast, WCAG 1.4.11), the legend says the words,
+and each chart comes with the alt text that says the same numbers (`Chart.alt`).
+"""
+
+import io
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from rules.values import format_number  # noqa: E402
+
+INK = "#000000"
+DARK = "#1F3864"        # utfall bars and headings: 12:1 against white
+LIGHT = "#D9D9D9"       # budget bars, with a black outline
+HATCHES = {0: "", 1: "//", 2: "xx", 3: ".."}
+DPI = 150
+
+
+@dataclass(frozen=True)
+class Chart:
+    png: bytes
+    alt: str
+    width_cm: float
+
+
+def _png(fig):
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight", facecolor="white",
+                metadata={"Software": None})  # no version stamp: the same data gives the same bytes
+    plt.close(fig)
+    return out.getvalue()
+
+
+def _style():
+    plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9, "hatch.linewidth": 0.6,
+                         "svg.hashsalt": "vp", "axes.edgecolor": INK, "text.color": INK,
+                         "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK})
+
+
+def status_bars(groups, statuses, fills, symbols):
+    """A stacked horizontal bar per group ("KF-mål", "Nämndmål") of how many have each status.
+
+    `groups` = [(name, {status: count})] in the order to show, `statuses` the order of the segments.
+    """
+    _style()
+    fig = Figure(figsize=(6.3, 0.55 + 0.55 * len(groups)))
+    ax = fig.subplots()
+    names = [name for name, _ in groups]
+    for index, status in enumerate(statuses):
+        lefts = [sum(counts.get(s, 0) for s in statuses[:index]) for _, counts in groups]
+        widths = [counts.get(status, 0) for _, counts in groups]
+        bars = ax.barh(names, widths, left=lefts, color="#" + fills.get(status, "FFFFFF"), edgecolor=INK,
+                       linewidth=0.8, hatch=HATCHES.get(index, ""), label=f"{symbols.get(status, '')} {status}")
+        for bar, width in zip(bars, widths):
+            if width:
+                ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2,
+                        f"{symbols.get(status, '')} {width}", ha="center", va="center", fontsize=9, fontweight="bold",
+                        color=INK, bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+    total = max((sum(counts.values()) for _, counts in groups), default=1)
+    ax.set_xlim(0, total)
+    ax.invert_yaxis()
+    ax.set_xlabel("Antal")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(groups) < 3 else -0.25), ncol=len(statuses),
+              frameon=False, fontsize=8.5, handlelength=1.6)
+    parts = []
+    for name, counts in groups:
+        said = ", ".join(f"{counts.get(s, 0)} {s.lower()}" for s in statuses if counts.get(s, 0))
+        parts.append(f"{name}: {said or 'inga'}")
+    alt = "Liggande staplar med antal per status. " + ". ".join(parts) + "."
+    return Chart(_png(fig), alt, 15.5)
+
+
+def budget_bars(lines):
+    """Budget and utfall/prognos per verksamhetsområde, two bars each, the amounts written beside them.
+
+    `lines` = [(area, budget, actual)] in mnkr.
+    """
+    _style()
+    fig = Figure(figsize=(6.3, 0.9 + 0.42 * len(lines)))
+    ax = fig.subplots()
+    names = [str(area) for area, _, _ in lines]
+    positions = range(len(lines))
+    height = 0.38
+    budget = ax.barh([p - height / 2 for p in positions], [b for _, b, _ in lines], height, color=LIGHT,
+                     edgecolor=INK, linewidth=0.6, label="Budget 2025")
+    actual = ax.barh([p + height / 2 for p in positions], [a for _, _, a in lines], height, color=DARK,
+                     edgecolor=INK, linewidth=0.6, label="Utfall/prognos")
+    largest = max([max(b, a) for _, b, a in lines] or [1])
+    for bars in (budget, actual):
+        for bar in bars:
+            ax.text(bar.get_width() + largest * 0.01, bar.get_y() + bar.get_height() / 2,
+                    format_number(bar.get_width(), 2), va="center", fontsize=7.5, color=INK)
+    ax.set_yticks(list(positions), names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, largest * 1.15)
+    ax.set_xlabel("mnkr")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="lower right", frameon=True, fontsize=8)
+    said = "; ".join(f"{area}: budget {format_number(b, 2)}, utfall/prognos {format_number(a, 2)}"
+                     for area, b, a in lines)
+    alt = f"Liggande staplar, budget och utfall/prognos i mnkr per verksamhetsområde. {said}."
+    return Chart(_png(fig), alt, 15.5)
