@@ -2,7 +2,8 @@
 # Bygg:  docker build -t vp-server .
 # Kör:   se compose.yaml och docs/server-drift.md (licensnyckel och inloggning krävs).
 #
-# Python 3.11: durable-rules 2.0.28 byggs från källkod och fungerar inte på 3.13.
+# durable-rules kommer som hjul från wheels/ (x86_64, inget kompilatorbehov); build-essential finns
+# kvar i byggsteget för andra processorer, där det byggs från källkod.
 
 FROM python:3.11-slim-bookworm AS build
 RUN apt-get update \
@@ -10,12 +11,13 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY pyproject.toml README.md ./
+COPY wheels ./wheels
 COPY rules ./rules
 COPY workbook ./workbook
 COPY xl_addin ./xl_addin
 RUN python -m venv /opt/vp \
     && /opt/vp/bin/pip install --no-cache-dir --upgrade pip \
-    && /opt/vp/bin/pip install --no-cache-dir ".[server]"
+    && /opt/vp/bin/pip install --no-cache-dir --find-links wheels ".[server]"
 
 FROM python:3.11-slim-bookworm
 RUN useradd --system --create-home --uid 10001 vp

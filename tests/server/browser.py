@@ -105,7 +105,7 @@ if __name__ == "__main__":
     data.update(knapp="Kontrollera", meddelande=f"Kontrollen är klar: {len(data['fynd'])} fynd, se bladet Kontroll.")
     base, stop = proxy(upstream, data)
     try:
-        _, console = render(f"{base}/taskpane.html", screenshot=sys.argv[1])
+        _, console = render(f"{base}/taskpane.html", screenshot=sys.argv[1], height=1000)
     finally:
         stop()
     print("\n".join(console_errors(console)) or "inga konsolfel")

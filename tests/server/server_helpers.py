@@ -250,7 +250,12 @@ def bad_calls(good_call):
 
 
 # --- scripts: the workbook after Excel applied a script's actions -----------------------------
-OUTPUT_SHEETS = {"Översikt", "Kontroll", "Logg"}  # the only sheets a button may write (issue 9)
+# The only sheets a button may write: the refresh's output sheets (issue 9 names Översikt, Kontroll
+# and Logg; the follow-up periods added Historik).
+from workbook.layout import OUTPUT_SHEETS as _OUTPUT  # noqa: E402
+
+OUTPUT_SHEETS = set(_OUTPUT)
+ISSUE_OUTPUT_SHEETS = {"Översikt", "Kontroll", "Logg"}
 NOT_WRITES = {"alert", "runMacro", "activateSheet", "calculate"}
 
 
@@ -266,8 +271,13 @@ def writes(payload, actions):
     return out
 
 
+def _as_excel_keeps(value):
+    """A value written with Excel's text prefix ('+1,4 %) is the text after it in the cell."""
+    return value[1:] if isinstance(value, str) and value.startswith("'") else value
+
+
 def applied(payload, actions):
-    """{sheet: grid of values} after the actions' values and clears (from A1)."""
+    """{sheet: grid of values} after the actions' values and clears (from A1), as the cells hold them."""
     import copy
 
     names = [s["name"] for s in payload["sheets"]]
@@ -282,7 +292,7 @@ def applied(payload, actions):
                 while len(grid) <= r:
                     grid.append([])
                 grid[r].extend([""] * (c + 1 - len(grid[r])))
-                grid[r][c] = action["values"][i][j] if action["func"] == "setValues" else ""
+                grid[r][c] = _as_excel_keeps(action["values"][i][j]) if action["func"] == "setValues" else ""
     width = {name: max((len(row) for row in grid), default=1) for name, grid in grids.items()}
     return {name: [row + [""] * (width[name] - len(row)) for row in grid] for name, grid in grids.items()}
 

@@ -51,7 +51,8 @@ def test_the_manifest_names_every_ribbon_script(manifest, client):
                  if c.find("v:Action", NS).get(XSI_TYPE) == "ExecuteFunction"]
     buttons = adapters.ribbon_buttons()
     assert functions == [f"vp-{b.tag}" for b in buttons]
-    assert {f[3:] for f in functions} == scripts - {"vp_panel"}  # vp_panel is the pane's own button
+    # vp_panel is the pane's own button; a download (Rapport) is the pane's too, not a script
+    assert {f[3:] for f in functions} == (scripts - {"vp_panel"}) | set(adapters.DOWNLOADS)
     for control, button in zip(controls, buttons):
         assert strings[control.find("v:Label", NS).get("resid")] == button.label
     panes = [c for c in controls if c.find("v:Action", NS).get(XSI_TYPE) == "ShowTaskpane"]
@@ -102,6 +103,7 @@ def test_the_task_pane_page_has_a_button_per_script(client):
     clicks = set(re.findall(r'xw-click="([^"]+)"', page.text))
     scripts = {e["function_name"] for e in client.get("/xlwings/custom-scripts-meta").json()}
     assert clicks == scripts - {"forklara"}  # the pane explains without the ribbon's dialog
+    assert set(re.findall(r'data-vp-download="([^"]+)"', page.text)) == set(adapters.DOWNLOADS)
     assert 'id="vp-config"' in page.text and "Förklara markeringen" in page.text
 
 

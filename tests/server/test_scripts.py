@@ -4,13 +4,16 @@ what `vp refresh` / the file adapter say about the same workbook.
 """
 
 import shutil
+from datetime import datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
 
 pytest.importorskip("xlwings_server", reason="xlwings-server saknas: kör ./setup.sh (installerar .[test,server])")
 
-from server_helpers import (OUTPUT_SHEETS, applied, payload_with, sheet_grid, table_below, writes)  # noqa: E402
+from server_helpers import (ISSUE_OUTPUT_SHEETS, OUTPUT_SHEETS, applied, payload_with, sheet_grid,  # noqa: E402
+                            table_below, writes)
 
 from conftest import EXAMPLE  # noqa: E402
 from workbook import cli  # noqa: E402
@@ -71,10 +74,15 @@ def test_every_ribbon_button_is_a_script_and_nothing_else(client):
     tags = {button.tag for button in adapters.ribbon_buttons()}
     assert tags and tags <= set(ribbon.ACTIONS)
     assert {"uppdatera", "kontrollera", "forklara", "regelbok"} <= tags  # the issue's four buttons
-    assert names == tags | {"vp_panel"}
+    assert set(adapters.DOWNLOADS) <= tags  # Rapport: a file, offered by the pane (test_rapport_*)
+    assert names == (tags - set(adapters.DOWNLOADS)) | {"vp_panel"}
+    assert ISSUE_OUTPUT_SHEETS <= OUTPUT_SHEETS
 
 
-@pytest.mark.parametrize("name", sorted({b.tag for b in adapters.ribbon_buttons()} | {"vp_panel"}))
+SCRIPTS = sorted({b.tag for b in adapters.ribbon_buttons()} - set(adapters.DOWNLOADS) | {"vp_panel"})
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
 def test_a_button_writes_only_the_output_sheets(client, example_payload, name):
     actions = run(client, name, example_payload)
     for sheet, func in writes(example_payload, actions):
@@ -85,10 +93,19 @@ def test_a_button_writes_only_the_output_sheets(client, example_payload, name):
 def test_uppdatera_gives_the_statuses_of_vp_refresh(client, example_payload, tmp_path, capsys):
     actions = run(client, "uppdatera", example_payload)
     grids = applied(example_payload, actions)
-    assert {sheet for sheet, _ in writes(example_payload, actions)} == {"Översikt", "Logg"}
+    written = {sheet for sheet, _ in writes(example_payload, actions)}
+    assert {"Översikt", "Logg"} <= written <= OUTPUT_SHEETS
 
     path = saved_copy(tmp_path)
     vp_refresh(path, capsys)
+    for sheet in written - {"Översikt", "Logg", "Kontroll"}:  # Historik: the period's rows, as in the file
+        saved = sheet_grid(path, sheet)
+        header = next(row for row in saved if row[0])[0]
+        ours, theirs = table_below(grids[sheet], header), table_below(saved, header)
+        times = {j for row in theirs for j, v in enumerate(row) if isinstance(v, datetime)}  # when it ran
+        assert len(ours) == len(theirs) > 0
+        assert [[v for j, v in enumerate(r) if j not in times] for r in ours] == \
+            [[v for j, v in enumerate(r) if j not in times] for r in theirs], sheet
     expected_overview = table_below(sheet_grid(path, "Översikt"), "Nivå")
     overview = table_below(grids["Översikt"], "Nivå")
     assert [row[0] for row in overview].count("Indikator") == 24
@@ -196,3 +213,35 @@ def test_the_log_names_the_signed_in_economist_not_the_server(app_module, exampl
     log = table_below(applied(example_payload, done.json()["actions"])["Logg"], "Tid")
     assert log[-1][1] == "anna.andersson@kommun.se"
     assert getpass.getuser() == before  # the server's own name is back
+
+
+def docx_text(data):
+    """Every paragraph and table cell of a .docx, in order."""
+    import io
+
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return [p.text for p in document.paragraphs] + cells
+
+
+def test_rapport_is_the_report_vp_report_makes_of_the_same_workbook(client, example_payload):
+    from workbook.report import build_report, default_path
+
+    response = client.post(adapters.DOWNLOADS["rapport"], json=example_payload)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument")
+    data, expected = build_report(XlsxBook(EXAMPLE, read_only=True), workbook=example_payload["book"]["name"])
+    from urllib.parse import quote
+
+    name = default_path(Path(example_payload["book"]["name"]), data.period).name
+    assert response.headers["content-disposition"] == f"attachment; filename*=UTF-8''{quote(name)}"
+    assert docx_text(response.content) == docx_text(expected)
+
+
+def test_rapport_of_a_workbook_that_is_not_a_vp_workbook_says_why_in_swedish(client, example_payload):
+    payload = dict(example_payload, sheets=[s for s in example_payload["sheets"] if s["name"] != "Indikatorer"])
+    response = client.post(adapters.DOWNLOADS["rapport"], json=payload)
+    assert response.status_code == 400
+    assert response.text.startswith("VP kunde inte göra rapporten") and "Indikatorer" in response.text

@@ -11,7 +11,8 @@ short Swedish message, never a traceback.
 Custom scripts: one per ribbon button of the classic add-in (`xl_addin/addin/customUI.xml`)
 whose tag is a `xl_addin.ribbon.ACTIONS` key. A script runs that action on the `xw.Book`
 xlwings Server built from the workbook Excel sent, so the same refresh routine writes the same
-sheets; its message shows as a dialog and in the task pane.
+sheets; its message shows as a dialog and in the task pane. A button that makes a file (Rapport)
+is a download instead (`DOWNLOADS`, routers/custom.py).
 
 Argument descriptions: the classic add-in declares them with `@xw.arg(doc=...)` in udfs.py.
 Those decorators record them only where xlwings is a UDF runtime (Windows, or a process that
@@ -165,6 +166,11 @@ def ribbon_buttons():
 # --- custom scripts ---------------------------------------------------------------------------
 PANEL_CALLBACK = "vpPanel"  # the task pane's JavaScript function (static/js/vp-taskpane.js)
 
+# Buttons whose result is a file beside the workbook in the classic add-in. A custom script can only
+# change the open workbook, so on the server these are routes (routers/custom.py) that answer with
+# the file, which the task pane offers as a download: tag -> path.
+DOWNLOADS = {"rapport": "/vp/rapport"}
+
 
 class _QuietApp:
     """An xlwings App whose message box shows nothing (the text goes to the task pane instead)."""
@@ -283,6 +289,6 @@ def panel_script(module_name):
 
 
 def script_adapters(module_name):
-    scripts = {b.tag: script_adapter(b, module_name) for b in ribbon_buttons()}
+    scripts = {b.tag: script_adapter(b, module_name) for b in ribbon_buttons() if b.tag not in DOWNLOADS}
     scripts["vp_panel"] = panel_script(module_name)
     return scripts

@@ -44,6 +44,7 @@ _icons = {b.tag: adapters.icon_name(b.tag) for g in _groups for b in g.buttons}
 _templates.env.globals.update(
     vp_ribbon=_groups,
     vp_buttons=[dataclasses.asdict(b) for g in _groups for b in g.buttons],
+    vp_downloads=adapters.DOWNLOADS,
     vp_scripts=sorted(custom_scripts.__all__),
     vp_icons=_icons,
     vp_icon_names=sorted({"vp", "vp-panel", *_icons.values()}),

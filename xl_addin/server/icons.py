@@ -63,6 +63,16 @@ def _book(draw, big):
         draw.line([(big * 0.44, big * y), (big * 0.7, big * y)], fill=WHITE, width=w)
 
 
+def _document(draw, big):
+    w = max(big // 24, 1)
+    fold = big * 0.18
+    left, top, right, bottom = big * 0.26, big * 0.16, big * 0.74, big * 0.84
+    draw.polygon([(left, top), (right - fold, top), (right, top + fold), (right, bottom), (left, bottom)],
+                 outline=WHITE, width=w * 2)
+    for y in (0.42, 0.54, 0.66):
+        draw.line([(big * 0.34, big * y), (big * 0.66, big * y)], fill=WHITE, width=w)
+
+
 def _panel(draw, big):
     w = max(big // 24, 1)
     draw.rectangle((big * 0.16, big * 0.22, big * 0.84, big * 0.78), outline=WHITE, width=w * 2)
@@ -77,6 +87,7 @@ DRAWINGS = {
     "vp-rakna_om": lambda d, b: _text(d, b, "fx", 0.55),
     "vp-forklara": lambda d, b: _text(d, b, "?", 0.7),
     "vp-regelbok": _book,
+    "vp-rapport": _document,
     "vp-panel": _panel,
 }
 

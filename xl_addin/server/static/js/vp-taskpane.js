@@ -13,23 +13,25 @@ function byId(id) {
 }
 
 function showFindings(findings) {
-  const body = byId("vp-fynd");
-  const table = byId("vp-fynd-tabell");
+  const list = byId("vp-fynd");
   const empty = byId("vp-fynd-tomt");
-  if (!body || !table || !empty) {
+  if (!list || !empty) {
     return;
   }
-  body.replaceChildren();
+  list.replaceChildren();
   for (const finding of findings) {
-    const row = document.createElement("tr");
-    for (const key of ["plats", "regel", "text"]) {
-      const cell = document.createElement("td");
-      cell.textContent = finding[key] ?? "";
-      row.appendChild(cell);
-    }
-    body.appendChild(row);
+    const item = document.createElement("li");
+    const place = document.createElement("strong");
+    place.textContent = finding.plats || "";
+    const rule = document.createElement("span");
+    rule.className = "badge text-bg-light ms-1";
+    rule.textContent = finding.regel || "";
+    const text = document.createElement("div");
+    text.textContent = finding.text || "";
+    item.append(place, rule, text);
+    list.appendChild(item);
   }
-  table.classList.toggle("d-none", findings.length === 0);
+  list.classList.toggle("d-none", findings.length === 0);
   empty.classList.toggle("d-none", findings.length !== 0);
   if (findings.length === 0) {
     empty.textContent = "0 fynd: arbetsboken stämmer med regelboken.";
@@ -56,6 +58,64 @@ async function vpPanel(context, data) {
 }
 registerCallback(vpPanel);
 
+function jsonBlock(id) {
+  const element = byId(id);
+  return element ? JSON.parse(element.textContent) : {};
+}
+
+function fileName(disposition, fallback) {
+  const match = /filename\*=UTF-8''([^;]+)/i.exec(disposition || "");
+  return match ? decodeURIComponent(match[1]) : fallback;
+}
+
+// A button whose result is a file (Rapport): the workbook goes to the server, the file comes back
+// and is offered as a link (a click is a person's choice to save it; Excel's pane allows that).
+async function vpDownload(tag) {
+  const section = byId("vp-fil");
+  const text = byId("vp-fil-text");
+  const link = byId("vp-fil-lank");
+  section.classList.remove("d-none");
+  link.classList.add("d-none");
+  text.textContent = "Rapporten görs …";
+  try {
+    const path = jsonBlock("vp-config").downloads[tag];
+    const appPath = jsonBlock("config").appPath || "";
+    const auth =
+      typeof globalThis.getAuth === "function"
+        ? await globalThis.getAuth()
+        : { token: "", provider: "" };
+    const headers = { "Auth-Provider": auth.provider };
+    const payload = await globalThis.xlwings.getBookData({ auth: auth.token, headers });
+    const response = await fetch(window.location.origin + appPath + path, {
+      method: "POST",
+      headers: headers,
+      body: JSON.stringify(payload),
+    });
+    if (!response.ok) {
+      text.textContent = await response.text();
+      return;
+    }
+    const name = fileName(response.headers.get("Content-Disposition"), "VP-rapport.docx");
+    if (link.href.startsWith("blob:")) {
+      URL.revokeObjectURL(link.href);
+    }
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = name;
+    link.textContent = `Hämta ${name}`;
+    link.classList.remove("d-none");
+    text.textContent = "Rapporten är klar. Arbetsboken är inte ändrad.";
+  } catch (error) {
+    text.textContent = `VP kunde inte göra rapporten: ${error}`;
+  }
+}
+globalThis.vpDownload = vpDownload;
+
+function bindDownloads() {
+  for (const button of document.querySelectorAll("[data-vp-download]")) {
+    button.addEventListener("click", () => vpDownload(button.dataset.vpDownload));
+  }
+}
+
 function swedishFrame() {
   document.documentElement.lang = "sv";
   for (const [selector, text] of Object.entries(SWEDISH)) {
@@ -66,10 +126,15 @@ function swedishFrame() {
   }
 }
 
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", swedishFrame);
-} else {
+function ready() {
   swedishFrame();
+  bindDownloads();
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", ready);
+} else {
+  ready();
 }
 
 globalThis.vpPanel = vpPanel;
