@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -56,21 +57,30 @@ def _plain(x):
     return x
 
 
-def record_recalculation(path):
-    """[(function name, arguments)] of every VP call when the recalculated sheets are calculated."""
+def record_recalculation(path, trim_tables=False):
+    """[(function name, arguments)] of every VP call when the recalculated sheets are calculated.
+
+    `trim_tables`: a named range used there (Indikatortabell, A4:O2000) shrunk to the rows in use, to
+    show what the size of that range costs: Office.js sends every cell of it with every goal call."""
     import formulas
     from formulas.functions import wrap_func
 
     from xl_addin import udfs
 
     wb = openpyxl.load_workbook(path)
-    referenced = set(RECALC_SHEETS)
-    for name in RECALC_SHEETS:  # and the sheets their formulas read
-        for row in wb[name].iter_rows():
-            for cell in row:
-                text = getattr(cell.value, "text", cell.value)
-                if isinstance(text, str) and text.startswith("="):
-                    referenced |= {ws.title for ws in wb.worksheets if f"{ws.title}!" in text.replace("'", "")}
+    texts = [getattr(cell.value, "text", cell.value) for name in RECALC_SHEETS for row in wb[name].iter_rows()
+             for cell in row]
+    texts = [t.replace("'", "") for t in texts if isinstance(t, str) and t.startswith("=")]
+    for defined in list(wb.defined_names.values()):  # a named range used there (Indikatortabell) reads its sheet
+        if any(defined.name in text for text in texts):
+            texts.append(str(defined.attr_text).replace("'", ""))
+            if trim_tables:
+                sheet, area = str(defined.attr_text).rsplit("!", 1)
+                last = wb[sheet.strip("'")].max_row
+                defined.attr_text = f"{sheet}!{re.sub(r'[0-9]+$', str(last), area)}"
+        else:
+            del wb.defined_names[defined.name]  # one the recalculated sheets do not use
+    referenced = set(RECALC_SHEETS) | {ws.title for ws in wb.worksheets if any(f"{ws.title}!" in t for t in texts)}
     for ws in list(wb.worksheets):
         if ws.title not in referenced:
             wb.remove(ws)
@@ -270,6 +280,8 @@ def main():
     parser.add_argument("--recalcs", type=int, default=2, help="omräkningar per klient")
     parser.add_argument("--max-seconds", type=float, default=30, help="längsta tid per körning")
     parser.add_argument("--rounds", type=int, default=5, help="mätningar av Uppdatera och vp refresh")
+    parser.add_argument("--kort-tabell", action="store_true",
+                        help="namngivna områden (Indikatortabell) bara över de använda raderna")
     args = parser.parse_args()
 
     from server_helpers import expected
@@ -277,12 +289,14 @@ def main():
     from xl_addin import udfs
 
     started = time.perf_counter()
-    recorded = record_recalculation(EXAMPLE)
+    recorded = record_recalculation(EXAMPLE, trim_tables=args.kort_tabell)
     by_name = {f.__name__: f for f in udfs.CATALOGUE}
     calls = [(name, values, expected(by_name[name], values)) for name, values in recorded]
     counts = {name: sum(1 for n, _ in recorded if n == name) for name in dict.fromkeys(n for n, _ in recorded)}
+    cells = max(sum(len(a) * len(a[0]) for a in values if isinstance(a, list)) for _, values in recorded)
     print(f"Omräkning av {', '.join(RECALC_SHEETS)}: {len(calls)} anrop per klient och omräkning "
-          f"({', '.join(f'{n} {c}' for n, c in counts.items())}); inspelad på {time.perf_counter() - started:.1f} s.")
+          f"({', '.join(f'{n} {c}' for n, c in counts.items())}), högst {cells} celler i ett anrop"
+          f"{' (kort tabell)' if args.kort_tabell else ''}; inspelad på {time.perf_counter() - started:.1f} s.")
 
     trivial = [("hello", ("VP",), [["Hello VP!"]])] * len(calls)  # same count, a function that does nothing
     rows, scripts = [], {}
