@@ -4,7 +4,6 @@ worked out by hand (tests/test_followup.py), the accessibility checks recompute 
 
 import hashlib
 import re
-import shutil
 from pathlib import Path
 
 import docx

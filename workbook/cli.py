@@ -1,6 +1,7 @@
 """`vp`: refresh, check, export and build the VP workbook from the command line (no Excel needed)."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -14,15 +15,18 @@ def _progress(message):
 
 def cmd_refresh(args):
     from .refresh import format_findings, format_follow_up, format_overview, run_refresh
-    from .xlsx import XlsxBook, check_not_open, check_xlsx
+    from .xlsx import XlsxBook, check_not_open, check_xlsx, workbook_lock
 
     path = Path(args.file)
     check_xlsx(path)
     check_not_open(path)
     book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
-    source = XlsxBook(path)
-    result = run_refresh(source, book, progress=_progress, period=args.period)
-    backup = source.save()
+    with workbook_lock(path, progress=_progress):  # a second refresh of the file waits: no log row is lost
+        source = XlsxBook(path)
+        result = run_refresh(source, book, progress=_progress, period=args.period)
+        backup = source.save()
+    for notice in source.notices:
+        _progress(f"Obs: {notice}.")
     print(format_overview(result))
     print(format_follow_up(result, book))
     print()
@@ -140,6 +144,27 @@ def main(argv=None):
     except PermissionError as exc:
         print(f"Fel: filen går inte att skriva ({exc.filename}); är den öppen någon annanstans?", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("Avbrutet; filen är oförändrad.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one Swedish line, never a traceback (VP_DEBUG=1 shows it)
+        if os.environ.get("VP_DEBUG"):
+            raise
+        print(f"Fel: {_unexpected(args, exc)}", file=sys.stderr)
+        return 2
+
+
+def _unexpected(args, exc):
+    """An error nobody foresaw, said in Swedish with the file it concerns (no library text)."""
+    name = Path(args.file).name if getattr(args, "file", None) else "kommandot"
+    if isinstance(exc, MemoryError):
+        return f"{name}: minnet räckte inte till; filen är för stor eller skadad. Ingenting ändrades."
+    if isinstance(exc, OSError):
+        from .package import _os_reason
+
+        return f"{name}: filen gick inte att läsa eller skriva ({_os_reason(exc)}). Ingenting ändrades."
+    return (f"{name}: ett oväntat fel ({type(exc).__name__}) stoppade körningen; ingenting ändrades. "
+            "Kör igen med VP_DEBUG=1 och skicka utskriften till den som underhåller VP-regelmotorn.")
 
 
 if __name__ == "__main__":

@@ -1,47 +1,171 @@
-"""`vp export`: a values-only copy for readers without the add-in; the source file is untouched."""
+"""`vp export`: a values-only copy for readers without the add-in; the source file is untouched.
 
-import shutil
+Every formula cell becomes the value an independent formula engine (the `formulas` package, with the
+=VP_* catalogue registered) calculates for it; every other part of the file is copied unchanged
+(pictures, fills, conditional formats, comments …, see `workbook/patch.py`). A text that begins with
+= stays a text: only cells that hold a formula are changed, and values are written as values.
+Memory and time follow the cells that are stored, not the sheets' used range: the engine is given only
+stored cells (a value in row 1 048 576 does not make it walk a million empty rows).
+"""
+
+import os
+import re
 import tempfile
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 
-import openpyxl
-from openpyxl.worksheet.formula import ArrayFormula
+import numpy as np
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from rules.errors import VPError
 
-from .evaluate import calculate
-from .xlsx import XlsxBook
+from .package import FileRefused, Package, quoted
+from .patch import PartError, Sheet, drop_calc_chain, parse_range, write_package
+from .xlsx import _try_lock, check_not_open
+
+_CELL = re.compile(r"[A-Z]+\d+(:[A-Z]+\d+)?")
 
 
 def export_values(source, out, progress=None):
-    """Replace every formula by its result (calculated by an independent formula engine), keep fills."""
+    """Write a copy of `source` to `out` with every formula replaced by its result."""
     progress = progress or (lambda message: None)
     source, out = Path(source), Path(out)
     if source.resolve() == out.resolve():
         raise VPError("Kopian måste ha ett annat namn än originalet.")
-    XlsxBook(source)  # refuses a missing or foreign file with a clear message
+    if out.exists():
+        check_not_open(out)  # a copy open in Excel is not overwritten
+    package = Package(source)  # refuses a missing, foreign, damaged or hostile file with a clear message
+    _refuse_dtds(package)
+    for name, part, _ in package.sheets:  # every sheet read once by the safe reader: a damaged one is named
+        if part is not None:
+            for _ in package.iter_rows(name):
+                pass
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / source.name
-        shutil.copy2(source, copy)  # calculate on a copy: the source is never opened for writing
+        copy.write_bytes(package.data)  # calculate on a copy of what was read: the source is never opened for writing
         progress("Räknar formlerna (kan ta en halv minut) …")
-        cells = calculate(copy)
-        progress("Skriver värdekopian …")
-        wb = openpyxl.load_workbook(copy)
-        for ws in wb.worksheets:
-            for row in ws.iter_rows():
-                for cell in row:
-                    value = cell.value
-                    if isinstance(value, ArrayFormula) or (isinstance(value, str) and value.startswith("=")):
-                        result = cells.get((ws.title.upper(), cell.coordinate))
-                        cell.value = _plain(result)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(out)
+        cells = calculate_stored(copy, package)
+    progress("Skriver värdekopian …")
+    replaced, removed = {}, set()
+    replaced_any = False
+    for name, part, _ in package.sheets:
+        if part is None:
+            continue
+        try:
+            sheet = Sheet(package.read(part), package.shared_strings, package.styles, package.epoch, name)
+            changed = sheet.replace_formulas(lambda coordinate, _n=name.upper(): cells.get((_n, coordinate)))
+        except PartError as exc:
+            raise FileRefused(f"{package.name}: bladet {quoted(name)} ({part}) {exc}.") from None
+        if changed:
+            replaced[part] = sheet.to_bytes()
+            replaced_any = True
+    if replaced_any:
+        drop_calc_chain(package, replaced, removed)
+    if package.styles is not None and package.styles.changed:
+        replaced[package.styles_part] = package.styles.to_bytes()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".vp-", suffix=".xlsx", dir=out.parent)
+    try:
+        try:
+            _try_lock(handle)  # a refresh in the same folder sees the file is in use, not left behind
+            write_package(package, temporary, replaced, removed)
+        finally:
+            os.close(handle)
+        os.replace(temporary, out)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
     return out
+
+
+def _refuse_dtds(package):
+    """The formula engine reads every part with openpyxl: refuse a DTD (an entity bomb) in any of them."""
+    for info in package.zip.infolist():
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            data = package.read(info.filename)
+            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+                package.refuse(f"delen {quoted(info.filename)} innehåller en DTD eller entitetsdeklaration (som i "
+                               "en XML-bomb eller XXE-attack); en Excel-fil har aldrig det, så filen läses inte.")
+
+
+def calculate_stored(path, package=None):
+    """Every computed cell of the workbook: {(SHEET NAME IN UPPER CASE, "A1"): value}, by the formulas
+    engine over the stored cells only."""
+    import formulas
+
+    from .evaluate import _cell_value, vp_functions
+
+    class StoredCellsModel(formulas.ExcelModel):
+        def add_sheet(self, worksheet, context):
+            worksheet, ctx = super().add_sheet(worksheet, context)
+            _stored_cells_only(worksheet)
+            return worksheet, ctx
+
+    try:
+        with vp_functions():
+            solution = StoredCellsModel().loads(str(path)).finish().calculate()
+    except (VPError, MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the engine's own errors are in English: say it in Swedish
+        name = package.name if package else Path(path).name
+        raise FileRefused(f"{name}: formlerna kunde inte räknas utan Excel ({type(exc).__name__}); öppna filen i "
+                          "Excel och spara en kopia med bara värden där.") from None
+    prefix = f"'[{Path(path).name.upper()}]"
+    cells = {}
+    for key, ranges in solution.items():
+        if not key.upper().startswith(prefix) or not hasattr(ranges, "value"):
+            continue
+        sheet, ref = key[len(prefix):].rsplit("'!", 1)
+        if not _CELL.fullmatch(ref):
+            continue  # whole columns (SUMIF's D:D) are inputs, not results
+        values = np.atleast_2d(np.asarray(ranges.value, object))
+        start = ref.split(":")[0]
+        col0 = column_index_from_string(re.match(r"[A-Z]+", start).group())
+        row0 = int(re.search(r"\d+", start).group())
+        for i, line in enumerate(values):
+            for j, value in enumerate(line):
+                cells[(sheet.upper(), f"{get_column_letter(col0 + j)}{row0 + i}")] = _plain(_cell_value(value))
+    return cells
 
 
 def _plain(value):
     if value is None:
         return None
     if type(value).__name__ == "XlError":
-        return str(value)
+        return ExcelError(str(value))
     return value
+
+
+class ExcelError(str):
+    """An Excel error value (#DIV/0!, #N/A …), written as an error cell."""
+
+
+def _stored_cells_only(ws):
+    """Make `ws.iter_rows` yield only the cells the file stores (sorted by row, then column)."""
+    if getattr(ws, "_vp_stored_only", False):
+        return
+    keys = sorted(ws._cells)
+    biggest = (1 << 31, 1 << 31)
+
+    def iter_rows(min_row=None, max_row=None, min_col=None, max_col=None, values_only=False):
+        low = bisect_left(keys, (min_row or 1, 0))
+        high = bisect_right(keys, ((max_row or biggest[0]), biggest[1]))
+        current, row = None, []
+        for r, c in keys[low:high]:
+            if (min_col and c < min_col) or (max_col and c > max_col):
+                continue
+            if r != current and row:
+                yield tuple(row)
+                row = []
+            current = r
+            cell = ws._cells[(r, c)]
+            row.append(cell.value if values_only else cell)
+        if row:
+            yield tuple(row)
+
+    ws.iter_rows = iter_rows
+    ws._vp_stored_only = True
+
+
+__all__ = ["export_values", "calculate_stored", "parse_range"]

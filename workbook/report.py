@@ -359,7 +359,7 @@ def _status_line(label, counts, statuses, total):
 
 
 def _summary(doc, data):
-    book, result = data.book, data.result
+    book = data.book
     statuses = book.data["goal"]["statuses"]
     kf = [o for o in result.assessment.kf]
     kf_counts = _counts(kf, lambda o: o.result.status if o.result else "Fel")
@@ -419,7 +419,7 @@ def _budget_result(doc, data):
 
 
 def _kf_section(doc, data, outcome, goal_line, goal, members, first):
-    book, result = data.book, data.result
+    book = data.book
     kf = v.shown_key(outcome.row.kf)
     status = outcome.result.status if outcome.result else "Fel"
     sources = book.data["kf"]["sources"]
@@ -589,7 +589,7 @@ def _economy(doc, data):
 
 
 def _appendix(doc, data):
-    book, result = data.book, data.result
+    book = data.book
     _heading(doc, "Bilaga A. Kontrollens fynd", 1, new_page=True)
     _paragraph(doc, "Samma fynd som vp check och knappen Kontrollera listar: värden som inte går att läsa, summor "
                     "som inte stämmer och skillnader mot planens siffror.")
