@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set-up: a virtual environment in .venv with the project and its test tools, installed through
+# Set-up: a virtual environment in .venv with the project, its test tools and the server extra, installed through
 # pyproject.toml only. durable-rules comes as the wheel in wheels/ (built from the PyPI sdist with
 # the project's patch, see wheels/README.md), so no compiler is needed; CPython 3.11 to 3.13.
 set -euo pipefail
@@ -21,4 +21,4 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet --find-links wheels -e ".[test]"
+.venv/bin/python -m pip install --quiet --find-links wheels -e ".[test,server]"

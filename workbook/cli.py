@@ -88,6 +88,13 @@ def cmd_addin(args):
     return 0
 
 
+def cmd_serve(args):
+    from xl_addin.server import serve
+
+    return serve(host=args.host, port=args.port, workers=args.workers, local=args.lokal,
+                 ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="vp", description="VP-regelmotorn: Omsorgsnämndens verksamhetsplan.")
     parser.add_argument("--rulebook", help=f"regelbok (standard: {rulebook_path()})")
@@ -119,6 +126,14 @@ def main(argv=None):
     p.add_argument("--with-xlwings-tab", action="store_true",
                    help="installera även xlwings eget tillägg (en extra flik; behövs inte för VP)")
     p.set_defaults(run=cmd_addin)
+    p = sub.add_parser("serve", help="starta VP-servern (xlwings Server): funktionerna och VP-fliken utan Python på datorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="arbetsprocesser (var och en har sin egen regelmotor)")
+    p.add_argument("--lokal", action="store_true", help="lokalt läge utan inloggning, bara för utveckling och test")
+    p.add_argument("--ssl-certfile", help="certifikat (PEM) för HTTPS direkt i servern")
+    p.add_argument("--ssl-keyfile", help="certifikatets nyckel (PEM)")
+    p.set_defaults(run=cmd_serve)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -1,0 +1,346 @@
+"""Benchmark: the VP functions and the Uppdatera button served by xlwings Server, on loopback.
+
+Each client recalculates the example workbook as Excel does after a change: one POST
+/xlwings/custom-functions-call per VP formula on the sheets Indikatorer and Nämndmål (the
+indicators' score, colour and explanation, and the goals' average and status), one after the other,
+with the arguments those formulas get. The arguments are recorded once by calculating the two
+sheets with the `formulas` package (an independent Excel engine) and the catalogue; every answer is
+compared with the catalogue called directly, and a wrong answer counts as an error.
+
+Printed per number of worker processes (`vp serve --workers N`) and concurrent clients:
+requests/s, p50/p95/p99 latency (measured by the clients, which share the machine with the server),
+errors; and the same for xlwings Server serving only its trivial example function `hello`, the same
+number of calls in the same run, as the yardstick of what the machine gives. Then one Uppdatera
+script call (the example workbook as Office.js sends it) against
+`vp refresh` on a copy of the same file. Bounded: --recalcs per client and --max-seconds per run.
+
+Run: python bench/server.py [--clients 20 50] [--workers 1 2] [--recalcs 2] [--max-seconds 30]
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "server"))  # the Office.js call encoding the tests use
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+import openpyxl  # noqa: E402
+
+EXAMPLE = ROOT / "workbook" / "VP2025-exempel.xlsx"
+RECALC_SHEETS = ("Indikatorer", "Nämndmål")
+
+
+# --- what Excel sends on a recalculation ----------------------------------------------------------
+def _plain(x):
+    import schedula as sh
+
+    if isinstance(x, np.ndarray):
+        return [[_plain(v) for v in row] for row in np.atleast_2d(x).tolist()]
+    if x is sh.EMPTY or x is None:
+        return None
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+def record_recalculation(path, trim_tables=False):
+    """[(function name, arguments)] of every VP call when the recalculated sheets are calculated.
+
+    `trim_tables`: a named range used there (Indikatortabell, A4:O2000) shrunk to the rows in use, to
+    show what the size of that range costs: Office.js sends every cell of it with every goal call."""
+    import formulas
+    from formulas.functions import wrap_func
+
+    from xl_addin import udfs
+
+    wb = openpyxl.load_workbook(path)
+    texts = [getattr(cell.value, "text", cell.value) for name in RECALC_SHEETS for row in wb[name].iter_rows()
+             for cell in row]
+    texts = [t.replace("'", "") for t in texts if isinstance(t, str) and t.startswith("=")]
+    for defined in list(wb.defined_names.values()):  # a named range used there (Indikatortabell) reads its sheet
+        if any(defined.name in text for text in texts):
+            texts.append(str(defined.attr_text).replace("'", ""))
+            if trim_tables:
+                sheet, area = str(defined.attr_text).rsplit("!", 1)
+                last = wb[sheet.strip("'")].max_row
+                defined.attr_text = f"{sheet}!{re.sub(r'[0-9]+$', str(last), area)}"
+        else:
+            del wb.defined_names[defined.name]  # one the recalculated sheets do not use
+    referenced = set(RECALC_SHEETS) | {ws.title for ws in wb.worksheets if any(f"{ws.title}!" in t for t in texts)}
+    for ws in list(wb.worksheets):
+        if ws.title not in referenced:
+            wb.remove(ws)
+    calls = []
+    functions = formulas.get_functions()
+    saved = {f.__name__: functions.get(f.__name__) for f in udfs.CATALOGUE}
+    for func in udfs.CATALOGUE:
+        def run(*args, _func=func):
+            values = [_plain(a) for a in args]
+            values = [v[0][0] if isinstance(v, list) and len(v) == 1 and len(v[0]) == 1 else v for v in values]
+            calls.append((_func.__name__, tuple(values)))
+            try:
+                result = _func(*values)
+            except Exception as exc:  # the cell shows an error; the recording goes on
+                result = f"#VP-FEL: {exc}"
+            if isinstance(result, list):
+                return np.asarray(result if result and isinstance(result[0], list) else [result], object)
+            return result
+
+        functions[func.__name__] = wrap_func(run)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder) / "omrakning.xlsx"
+            wb.save(copy)
+            formulas.ExcelModel().loads(str(copy)).finish().calculate()
+    finally:
+        for name, previous in saved.items():
+            if previous is None:
+                functions.pop(name, None)
+            else:
+                functions[name] = previous
+    return calls
+
+
+# --- the server ----------------------------------------------------------------------------------
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(workers, log, baseline=None):
+    """`vp serve --lokal`, or (baseline = an empty folder) xlwings Server with only its own example
+    functions, started the way its docs start it: uvicorn xlwings_server.main:main_app."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
+    env.update(XLWINGS_LICENSE_KEY=os.environ.get("XLWINGS_LICENSE_KEY", "noncommercial"), XLWINGS_ON_SERVER="true")
+    if baseline:
+        env.update(XLWINGS_PROJECT_DIR=str(baseline), XLWINGS_ENABLE_EXAMPLES="true", XLWINGS_ENABLE_SOCKETIO="false")
+        command = [sys.executable, "-m", "uvicorn", "xlwings_server.main:main_app", "--workers", str(workers)]
+        health = "/"
+    else:
+        vp = Path(sys.executable).with_name("vp")
+        command = [str(vp)] if vp.exists() else [sys.executable, "-m", "workbook.cli"]
+        command += ["serve", "--lokal", "--workers", str(workers)]
+        health = "/vp/health"
+    process = subprocess.Popen([*command, "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log,
+                               stderr=subprocess.STDOUT, cwd=str(baseline or ROOT))
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            # every worker must be up: ask a few times (the kernel spreads connections over them)
+            if all(urllib.request.urlopen(f"{base}{health}", timeout=2).status == 200 for _ in range(4)):
+                return process, base
+        except OSError:
+            time.sleep(0.3)
+        if process.poll() is not None:
+            break
+    process.kill()
+    raise SystemExit(f"servern startade inte (se {log.name})")
+
+
+def stop_server(process):
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+# --- the load ------------------------------------------------------------------------------------
+class Connection:
+    """One keep-alive HTTP/1.1 connection, as one Excel client holds one. A few lines of asyncio
+    instead of an HTTP library: the load generator shares the machine with the server, and a
+    library client cost more CPU per request here than the server's whole answer."""
+
+    def __init__(self, base):
+        host, port = base.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.reader = self.writer = None
+
+    async def post(self, path, data):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                          f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
+                          + data)
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        length = next(int(line.split(":", 1)[1]) for line in head[1:] if line.lower().startswith("content-length:"))
+        return int(head[0].split()[1]), await self.reader.readexactly(length)
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def load(base, calls, clients, recalcs, max_seconds):
+    """(latencies in s, errors, elapsed s): `clients` connections, each recalculating `recalcs` times."""
+    from server_helpers import body
+
+    latencies, errors = [], []
+    deadline = time.perf_counter() + max_seconds
+
+    async def client(number):
+        connection = Connection(base)
+        requests = [(name, json.dumps(body(name, args, address=f"[VP{number}.xlsx]Blad!A{i + 1}")).encode(),
+                     expected) for i, (name, args, expected) in enumerate(calls)]
+        try:
+            for _ in range(recalcs):
+                for name, data, expected in requests:
+                    if time.perf_counter() > deadline:
+                        return
+                    start = time.perf_counter()
+                    try:
+                        status, answer = await connection.post("/xlwings/custom-functions-call", data)
+                        latencies.append(time.perf_counter() - start)
+                        if status != 200:
+                            errors.append(f"{name}: HTTP {status}")
+                        elif json.loads(answer)["result"] != expected:
+                            errors.append(f"{name}: fel svar")
+                    except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                        latencies.append(time.perf_counter() - start)
+                        errors.append(f"{name}: {type(exc).__name__}")
+                        connection.close()
+                        connection = Connection(base)
+        finally:
+            connection.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    return latencies, errors, time.perf_counter() - start
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def time_refresh_script(base, rounds):
+    import xlwings
+
+    from xl_addin.server.payload import book_payload
+
+    payload = book_payload(EXAMPLE, xlwings.__version__, active_sheet="Indikatorer", selection="A1")
+    timings = []
+    with httpx.Client(base_url=base, timeout=120) as session:
+        for _ in range(rounds):
+            start = time.perf_counter()
+            response = session.post("/xlwings/custom-scripts-call/uppdatera", json=payload)
+            timings.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text
+    return timings
+
+
+def time_vp_refresh(rounds):
+    """`vp refresh` on a fresh copy: the whole command (start included), and the routine in-process."""
+    from rules.engine import get_engine
+    from workbook.refresh import run_refresh
+    from workbook.xlsx import XlsxBook
+
+    vp = Path(sys.executable).with_name("vp")
+    command = [str(vp)] if vp.exists() else [sys.executable, "-m", "workbook.cli"]
+    whole, routine = [], []
+    get_engine()
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(rounds):
+            path = Path(folder) / "VP2025.xlsx"
+            shutil.copy(EXAMPLE, path)
+            start = time.perf_counter()
+            subprocess.run([*command, "refresh", str(path)], check=True, capture_output=True)
+            whole.append(time.perf_counter() - start)
+            shutil.copy(EXAMPLE, path)
+            start = time.perf_counter()
+            source = XlsxBook(path)
+            run_refresh(source)
+            source.save()
+            routine.append(time.perf_counter() - start)
+    return whole, routine
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[20, 50])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--recalcs", type=int, default=2, help="omräkningar per klient")
+    parser.add_argument("--max-seconds", type=float, default=30, help="längsta tid per körning")
+    parser.add_argument("--rounds", type=int, default=5, help="mätningar av Uppdatera och vp refresh")
+    parser.add_argument("--kort-tabell", action="store_true",
+                        help="namngivna områden (Indikatortabell) bara över de använda raderna")
+    args = parser.parse_args()
+
+    from server_helpers import expected
+
+    from xl_addin import udfs
+
+    started = time.perf_counter()
+    recorded = record_recalculation(EXAMPLE, trim_tables=args.kort_tabell)
+    by_name = {f.__name__: f for f in udfs.CATALOGUE}
+    calls = [(name, values, expected(by_name[name], values)) for name, values in recorded]
+    counts = {name: sum(1 for n, _ in recorded if n == name) for name in dict.fromkeys(n for n, _ in recorded)}
+    cells = max(sum(len(a) * len(a[0]) for a in values if isinstance(a, list)) for _, values in recorded)
+    print(f"Omräkning av {', '.join(RECALC_SHEETS)}: {len(calls)} anrop per klient och omräkning "
+          f"({', '.join(f'{n} {c}' for n, c in counts.items())}), högst {cells} celler i ett anrop"
+          f"{' (kort tabell)' if args.kort_tabell else ''}; inspelad på {time.perf_counter() - started:.1f} s.")
+
+    trivial = [("hello", ("VP",), [["Hello VP!"]])] * len(calls)  # same count, a function that does nothing
+    rows, scripts = [], {}
+    with tempfile.NamedTemporaryFile("wb", prefix="vp-serve-", suffix=".log", delete=False) as log, \
+            tempfile.TemporaryDirectory() as empty:
+        for workers in args.workers:
+            for label, baseline, work in (("VP", None, calls), ("trivial", Path(empty), trivial)):
+                process, base = start_server(workers, log, baseline)
+                try:
+                    asyncio.run(load(base, work, 2, 1, args.max_seconds))  # warm-up: engines, caches
+                    for clients in args.clients:
+                        latencies, errors, elapsed = asyncio.run(
+                            load(base, work, clients, args.recalcs, args.max_seconds))
+                        rows.append((label, workers, clients, len(latencies), len(latencies) / elapsed,
+                                     percentile(latencies, 50), percentile(latencies, 95),
+                                     percentile(latencies, 99), errors))
+                    if label == "VP":
+                        scripts[workers] = time_refresh_script(base, args.rounds)
+                finally:
+                    stop_server(process)
+    whole, routine = time_vp_refresh(args.rounds)
+
+    print()
+    print("server: VP = vp serve med VP-funktionerna; trivial = xlwings Server med bara sin exempelfunktion "
+          "hello (samma antal anrop, samma maskin, samma körning)")
+    print(f"{'server':>8} {'arbetsprocesser':>15} {'klienter':>8} {'anrop':>6} {'anrop/s':>8} {'p50 ms':>7} "
+          f"{'p95 ms':>7} {'p99 ms':>7} {'fel':>4}")
+    for label, workers, clients, count, rate, p50, p95, p99, errors in rows:
+        print(f"{label:>8} {workers:>15} {clients:>8} {count:>6} {rate:>8.0f} {p50 * 1000:>7.1f} {p95 * 1000:>7.1f} "
+              f"{p99 * 1000:>7.1f} {len(errors):>4}")
+        for error in sorted(set(errors))[:5]:
+            print(f"{'':>26}{error}")
+    print()
+    for workers, timings in scripts.items():
+        print(f"Uppdatera (skript över HTTP, {workers} arbetsprocess(er)): median {statistics.median(timings) * 1000:.0f} ms, "
+              f"bäst {min(timings) * 1000:.0f} ms ({len(timings)} anrop)")
+    print(f"vp refresh (hela kommandot, med start av Python): median {statistics.median(whole) * 1000:.0f} ms")
+    print(f"vp refresh (rutinen i en varm process, läs+räkna+spara): median {statistics.median(routine) * 1000:.0f} ms")
+    ours = [r for r in rows if r[0] == "VP"]
+    print(f"Mål: p95 < 100 ms vid 20 klienter: "
+          f"{', '.join(f'{r[6] * 1000:.0f} ms ({r[1]} proc.)' for r in ours if r[2] == 20)}; "
+          f"0 fel vid 50: {', '.join(f'{len(r[8])} ({r[1]} proc.)' for r in ours if r[2] == 50)}.")
+    print(f"Serverns logg: {log.name}")
+
+
+if __name__ == "__main__":
+    main()

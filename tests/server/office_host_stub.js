@@ -1,0 +1,85 @@
+// Served instead of office.js in the browser test: an Excel host, as far as the VP panel needs one
+// to load (the real office.js refuses to start outside Office). It records the ribbon functions the
+// page associates, reports every console error/warning and uncaught error with a marker the test
+// looks for, records the custom functions registered in the dev environment, and finally gives the panel the data a real `vp_panel` script call returned.
+(function () {
+  const mark = (kind) =>
+    function (...args) {
+      console.log(`VP-KONSOL-${kind}: ${args.map((a) => (a && a.stack) || String(a)).join(" ")}`);
+    };
+  console.error = mark("FEL");
+  console.warn = mark("VARNING");
+  window.addEventListener("error", (event) => console.log(`VP-KONSOL-FEL: ${event.message}`));
+  window.addEventListener("unhandledrejection", (event) =>
+    console.log(`VP-KONSOL-FEL: ${(event.reason && event.reason.stack) || event.reason}`),
+  );
+
+  const supported = {
+    SharedRuntime: "1.1",
+    CustomFunctionsRuntime: "1.4",
+    CustomFunctions: "1.6",
+    ExcelApi: "1.11",
+  };
+  const atMost = (version, limit) => {
+    const [a, b] = String(version || "1.1").split(".").map(Number);
+    const [c, d] = limit.split(".").map(Number);
+    return a < c || (a === c && (b || 0) <= d);
+  };
+  const associated = [];
+  let registered = [];
+  const info = { host: "Excel", platform: "PC" };
+
+  globalThis.Office = {
+    HostType: { Excel: "Excel" },
+    PlatformType: { PC: "PC", OfficeOnline: "OfficeOnline" },
+    onReady(callback) {
+      const ready = Promise.resolve(info);
+      if (callback) {
+        ready.then(callback);
+      }
+      return ready;
+    },
+    context: {
+      requirements: {
+        isSetSupported: (name, version) => name in supported && atMost(version, supported[name]),
+      },
+      ui: {},
+      displayLanguage: "sv-SE",
+      contentLanguage: "sv-SE",
+    },
+    actions: { associate: (name) => associated.push(name) },
+    addin: { setStartupBehavior: async () => {}, showAsTaskpane: async () => {} },
+  };
+  globalThis.CustomFunctions = { associate() {}, Error: class {}, ErrorCode: {} };
+  globalThis.Excel = {
+    run: async () => {
+      throw new Error("Excel.run in the browser test: nothing may call Excel while the page loads");
+    },
+    // dev environment: xlwings registers the custom functions again when the page loads
+    CustomFunctionManager: {
+      register: async (metadata) => {
+        registered = JSON.parse(metadata).functions.map((f) => f.id);
+      },
+    },
+  };
+
+  const PANEL_DATA = /*VP_PANEL_DATA*/ null;
+  const started = Date.now();
+  function finish() {
+    const panel = globalThis.callbacks && globalThis.callbacks.vpPanel;
+    const waiting = !registered.length && Date.now() - started < 3000; // the dev re-registration
+    if (!panel || document.readyState !== "complete" || waiting) {
+      setTimeout(finish, 50);
+      return;
+    }
+    if (PANEL_DATA) {
+      panel({}, PANEL_DATA);
+    }
+    const out = document.createElement("pre");
+    out.id = "vp-test-associated";
+    out.hidden = true;
+    out.textContent = JSON.stringify({ associated, registered });
+    document.body.appendChild(out);
+  }
+  setTimeout(finish, 0);
+})();
