@@ -70,12 +70,20 @@ def payload_of(path, sheet=L.INDICATORS, selection="A1", drop=(), edits=None):
         sheets.append({"name": ws.title, "values": values or [[]], "used_range_address": ws.dimensions,
                        "pictures": [], "tables": [], "charts": [], "shapes": []})
     names = [s["name"] for s in sheets]
+    defined = []
+    for name, definition in wb.defined_names.items():  # workbook-wide names, as a client sends them
+        target, _, address = definition.attr_text.rpartition("!")
+        target = target.strip("'").replace("''", "'")
+        if target in names:
+            defined.append({"name": name, "sheet_index": names.index(target), "address": address.replace("$", ""),
+                            "book_scope": True, "scope_sheet_name": None, "scope_sheet_index": None,
+                            "refers_to": f"={definition.attr_text}"})
     return {
         "client": "Microsoft Office Scripts",  # not Office.js: the version must equal xlwings'
         "version": xw.__version__,
         "book": {"name": Path(path).name, "active_sheet_index": names.index(sheet) if sheet in names else 0,
                  "selection": selection},
-        "names": [],
+        "names": defined,
         "sheets": sheets,
     }
 

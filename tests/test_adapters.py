@@ -114,3 +114,8 @@ def test_both_replace_a_table_and_keep_a_note_beside_it(side):
     assert grid[5][4] == "anteckning"  # E6: the note stays
     log = table_below_header(side.grid(L.LOG))
     assert [row[1] for row in log] == ["ekonom", "ekonom"] and [row[0] for row in log][1].startswith("2025-03-02")
+
+
+def test_both_tell_where_the_formulas_read_the_indicator_table(side):
+    assert side.adapter.defined_range(L.INDICATOR_TABLE_NAME) == (L.INDICATORS, L.HEADER_ROW, 128)
+    assert side.adapter.defined_range("Finns inte") is None

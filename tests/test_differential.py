@@ -57,9 +57,15 @@ def _kf_set(wb, kf, header, value):
     ws[f"{cols[header]}{_row_of(ws, cols[L.KF], kf)}"] = value
 
 
+def _extend_name(wb, last_row):
+    """What the README tells an economist to do for rows below the name: widen it."""
+    name = wb.defined_names[L.INDICATOR_TABLE_NAME]
+    name.attr_text = name.attr_text.rsplit("$", 1)[0] + f"${last_row}"
+
+
 EDITS = {
     "moved_rows": lambda wb: (_move_indicator(wb[L.INDICATORS], "I09", 40), _move_indicator(wb[L.INDICATORS], "I01", 3 + 30)),
-    "past_row_500": lambda wb: _move_indicator(wb[L.INDICATORS], "I22", 1500),
+    "past_row_500": lambda wb: (_move_indicator(wb[L.INDICATORS], "I22", 1500), _extend_name(wb, 1600)),
     "kf_mismatch": lambda wb: _set(wb[L.INDICATORS], "I01", L.KF, 3),
     "goal_without_indicators": lambda wb: (_kf_set(wb, 3, L.GOAL, "N33"),
                                            wb[L.GOALS].__setitem__("A7", "N33")),
@@ -147,5 +153,22 @@ def test_refresh_and_the_workbook_formulas_agree(tmp_path, scenario):
         assert formulas["Nämndmål N33"] == refreshed["Nämndmål N33"] == "Ej bedömd"
         assert formulas["KF-mål 3"] == "Ej bedömd"
         assert any(f.rule == "R3.ej_bedomd.inga_indikatorer" for f in result.findings)
-    if "past_row_500" in scenario:  # read by the formulas too (Indikatortabell reaches row 2000)
+    if "past_row_500" in scenario:  # read by the formulas too once the name is widened
         assert "Indikator I22" in formulas and formulas["Indikator I22"] == refreshed["Indikator I22"]
+        assert not any(f.rule == "R3.formelomrade" for f in result.findings)
+
+
+def test_an_indicator_outside_the_name_is_a_finding_naming_its_cell(tmp_path):
+    """Not widened: the formulas cannot see the row, so the two paths differ, and the check says where."""
+    path = tmp_path / "VP2025.xlsx"
+    shutil.copy(EXAMPLE, path)
+    wb = openpyxl.load_workbook(path)
+    _move_indicator(wb[L.INDICATORS], "I22", 1500)
+    wb.save(path)
+    refreshed, result = _refresh_statuses(path)
+    formulas = _formula_statuses(path)
+    found = [f for f in result.findings if f.rule == "R3.formelomrade"]
+    assert [f.where for f in found] == ["Indikatorer!A1500"]
+    assert "utanför raderna 4–128" in found[0].message and "Indikatortabell" in found[0].message
+    # the office's goal (KF-mål 6) differs: the refresh counts I22 (0,5), the formulas do not
+    assert refreshed["Medel Kontoret"] == 0.38 and formulas["Medel Kontoret"] == 0.33

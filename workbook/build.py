@@ -241,7 +241,8 @@ def _indicators(wb, book, example, title):
                      f"Skriv årets utfall i {OUTCOME} (t.ex. 65%, 72,4, 4/5, Samtliga, JA – i samma enhet som "
                      f"{BASELINE}) och JA/NEJ i {ACTIVITIES}. {SCORE}, {COLOUR} och {EXPLANATION} räknas av "
                      f"VP-funktionerna (tillägget VP) – skriv inte i dem. Nya indikatorer kan läggas var som helst i "
-                     f"tabellen till rad {L.INDICATOR_TABLE_LAST_ROW} (namnet {L.INDICATOR_TABLE_NAME}).")
+                     f"tabellen till rad {{last}} (namnet {L.INDICATOR_TABLE_NAME}; längre ner: utöka namnet i Formler > "
+                     "Namnhanteraren).")
     t = Table(ws, headers)
     args = ",".join(f"{t.col(name)}{{r}}" for name in (BASELINE, target, OUTCOME, ACTIVITIES))
     for rec in rows:
@@ -273,7 +274,9 @@ def _indicators(wb, book, example, title):
     verdicts = book.data["indicator"]["verdicts"].values()
     colour_rules(ws, t.column_range(COLOUR), sorted({p["colour"] for p in verdicts}), fills)
     colour_rules(ws, t.column_range(SCORE), sorted({p["label"] for p in verdicts if "grade" not in p}), fills)
-    define_table_name(wb, L.INDICATOR_TABLE_NAME, L.INDICATORS, headers, L.INDICATOR_TABLE_LAST_ROW)
+    last = t.last_row + L.INDICATOR_TABLE_SPARE_ROWS
+    ws["A2"] = ws["A2"].value.replace("{last}", str(last))
+    define_table_name(wb, L.INDICATOR_TABLE_NAME, L.INDICATORS, headers, last)
     return t, rows
 
 
@@ -381,7 +384,7 @@ def _budget(wb, book, example, title):
               L.PROPOSAL: 14, L.CHANGE: 11, L.ACTUAL: 12, L.DEVIATION: 11, L.ADHERENCE: 11, COLOUR: 8})
     colours = sorted({p["colour"] for p in book.data["indicator"]["verdicts"].values() if "grade" in p})
     colour_rules(ws, t.column_range(COLOUR), colours, book.data["fills"])
-    define_table_name(wb, L.BUDGET_TABLE_NAME, L.BUDGET, headers, L.BUDGET_TABLE_LAST_ROW)
+    define_table_name(wb, L.BUDGET_TABLE_NAME, L.BUDGET, headers, t.last_row + L.BUDGET_TABLE_SPARE_ROWS)
     return t, rows
 
 

@@ -59,11 +59,12 @@ def indicator_columns(year):
 
 
 INDICATOR_FORMULAS = (SCORE, COLOUR, EXPLANATION)
-# The defined name the goal and KF formulas read the indicator table by (header row included), and
-# how far down it reaches: =VP_GOALSTATUS(A5:B5;Indikatortabell). An indicator below this row is a
-# finding (the formulas would not see it).
+# The defined name the goal and KF formulas read the indicator table by (header row included):
+# =VP_GOALSTATUS(A5:B5;Indikatortabell). The builder lets it reach this many empty rows below the
+# table, room for new indicators; every formula call sends the whole range to Python (and to the
+# server), so it is kept close to the table. An indicator below the name's last row is a finding.
 INDICATOR_TABLE_NAME = "Indikatortabell"
-INDICATOR_TABLE_LAST_ROW = 2000
+INDICATOR_TABLE_SPARE_ROWS = 100
 
 # --- the KF goals ------------------------------------------------------------------------------------
 KF_AREA = "Målområde"
@@ -100,7 +101,7 @@ ROW_KINDS = {ROW: "rad", SUM: "summa"}
 BUDGET_COLUMNS = ({AREA: "area", LAW: "law", ROW_KIND: "kind", VOLUME_BASED: "volume_based",
                    **{name: name for name in BUDGET_AMOUNTS}}, {ACTUAL: "actual"})
 BUDGET_TABLE_NAME = "Budgettabell"
-BUDGET_TABLE_LAST_ROW = 200
+BUDGET_TABLE_SPARE_ROWS = 40
 
 # --- frame adjustment chain --------------------------------------------------------------------------
 STEP = "Steg"

@@ -221,6 +221,13 @@ class Package:
         self.styles_part = self._related(REL_STYLES)
         self.strings_part = self._related(REL_STRINGS)
 
+    def defined_names(self):
+        """The workbook-wide defined names: {name: reference as written}."""
+        workbook = self.xml(self.workbook_part, "arbetsbokens del " + self.workbook_part)
+        names = next((e for e in workbook if local(e.tag) == "definedNames"), None)
+        return {e.get("name", ""): (e.text or "") for e in (names if names is not None else [])
+                if local(e.tag) == "definedName" and e.get("localSheetId") is None}
+
     def _related(self, kind):
         for rel_kind, target, _ in self.workbook_rels.values():
             if rel_kind == kind and self.has(target):

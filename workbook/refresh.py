@@ -139,7 +139,8 @@ def _goal_texts(tables, book):
     return texts
 
 
-def compute(tables, book=None, previous=None, user=None, now=None, progress=None, engine=None, period=None):
+def compute(tables, book=None, previous=None, user=None, now=None, progress=None, engine=None, period=None,
+            extent=None):
     """Grade, roll up, check, and lay out the overview; `previous` = statuses of the last refresh,
     `period` the follow-up period (named in the log)."""
     book = book or load_rulebook()
@@ -150,7 +151,7 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
     assessment = assess(indicator_rows, kf_rows, book, engine)
     progress("Kontrollerar …")
     budget = {}
-    findings = list(assessment.findings) + range_findings(ind) + budget_findings(tables["budget"], book, engine, budget)
+    findings = list(assessment.findings) + range_findings(ind, extent) + budget_findings(tables["budget"], book, engine, budget)
     if "frame" in tables:
         findings += frame_findings(tables["frame"], book, engine)
     findings += unsaved_findings(tables, findings)
@@ -206,17 +207,27 @@ def _user():
         return "okänd"
 
 
-def range_findings(table):
-    """An indicator below the rows the workbook's formulas read (the defined name Indikatortabell)."""
+def range_findings(table, extent):
+    """An indicator outside the rows the workbook's formulas read (the defined name Indikatortabell,
+    `extent` = (sheet, first row, last row) as the workbook defines it; None: not known here)."""
+    if extent is None:
+        return []
+    sheet, first, last = extent
     out = []
     for position, row in enumerate(table.rows):
-        if row > L.INDICATOR_TABLE_LAST_ROW:
+        if sheet != table.sheet or not first < row <= last:
             place = table.place(position, L.ID)
             out.append(finding_at("R3.formelomrade", place, (
-                f"{place}: indikatorn står under rad {L.INDICATOR_TABLE_LAST_ROW}, som arbetsbokens formler läser till "
-                f"(namnet {L.INDICATOR_TABLE_NAME}); bladen {L.GOALS} och {L.KF_GOALS} räknar inte med den. Flytta upp "
-                f"raden eller utöka namnet {L.INDICATOR_TABLE_NAME} (Formler > Namnhanteraren).")))
+                f"{place}: indikatorn står utanför raderna {first}–{last}, som arbetsbokens formler läser (namnet "
+                f"{L.INDICATOR_TABLE_NAME}); bladen {L.GOALS} och {L.KF_GOALS} räknar inte med den men översikten gör "
+                f"det. Utöka namnet {L.INDICATOR_TABLE_NAME} (Formler > Namnhanteraren) eller flytta upp raden.")))
     return out
+
+
+def defined_range(source, name):
+    """(sheet, first row, last row) of a defined name, if the adapter can tell."""
+    reader = getattr(source, "defined_range", None)
+    return reader(name) if reader else None
 
 
 def unsaved_findings(tables, findings):
@@ -442,7 +453,8 @@ def run_refresh(source, book=None, user=None, now=None, progress=None, write=Tru
         if error is not None:
             raise error
         raise PeriodMissing(cell.place, cell.labelled, book)
-    result = compute(tables, book, previous, user, now, progress, engine, period=known)
+    result = compute(tables, book, previous, user, now, progress, engine, period=known,
+                     extent=defined_range(source, L.INDICATOR_TABLE_NAME))
     progress("Läser historiken och jämför med föregående period …")
     result.follow = follow_up(source, result, book, period, engine)
     result.findings.extend(period_findings(result.follow))

@@ -7,6 +7,7 @@ remembering its cell. One reader for every path, so they read a workbook the sam
 """
 
 import math
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -113,6 +114,20 @@ def find_table(sheet, rows, required, optional=(), resolve=None, label=None):
         numbers.append(number)
     frame = pd.DataFrame(records, columns=wanted, dtype=object)
     return Table(sheet, frame, numbers, {name: column_letter(columns[name]) for name in wanted}, header)
+
+
+_REFERENCE = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+def parse_reference(text):
+    """A reference such as Indikatorer!$A$4:$O$128 or ='KF-mål'!A1 as (sheet, first row, last row),
+    or None if it is not a plain range on one sheet."""
+    match = _REFERENCE.match(str(text or "").strip())
+    if not match:
+        return None
+    sheet = match.group(1).replace("''", "'") if match.group(1) else match.group(2)
+    first = int(match.group(4))
+    return sheet, first, int(match.group(6) or first)
 
 
 def grid_rows(grid, top=1, left=1):

@@ -33,7 +33,7 @@ from . import layout as L
 from .package import FileRefused, Package, _os_reason, quoted
 from .patch import (KEEP, PartError, Sheet, add_sheet_parts, drop_calc_chain, new_sheet_xml, recalculate_on_open,
                     refers_to, write_package)
-from .tables import UnsavedFormula, find_table
+from .tables import UnsavedFormula, find_table, parse_reference
 
 __all__ = ["BACKUPS_KEPT", "FileRefused", "XlsxBook", "check_not_open", "check_xlsx", "workbook_lock"]
 
@@ -100,6 +100,10 @@ class XlsxBook:
             return value
 
         return find_table(sheet, rows, required, optional, resolve)
+
+    def defined_range(self, name):
+        """(sheet, first row, last row) of a workbook-wide defined name, or None."""
+        return parse_reference(self.package.defined_names().get(name))
 
     def read_rows(self, sheet, last_row):
         """The sheet's first `last_row` rows as (row number, {column number: value}), formulas read as

@@ -21,7 +21,7 @@ import pandas as pd
 
 from rules.errors import VPError
 from workbook import layout as L
-from workbook.tables import cell_value, find_table
+from workbook.tables import cell_value, find_table, parse_reference
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -143,6 +143,13 @@ class XlwingsBook:
             grid = _Grid(used.row, used.column, [[_read_value(v) for v in row] for row in values])
             self._grids[name] = grid
         return grid
+
+    def defined_range(self, name):
+        """(sheet, first row, last row) of a defined name as Excel holds it, or None."""
+        try:
+            return parse_reference(self.book.names[name].refers_to)
+        except Exception:  # no such name, or an engine without names
+            return None
 
     def read_table(self, sheet, required, optional=()):
         """The table under the first header row holding every required header (empty rows dropped)."""
