@@ -8,7 +8,7 @@ PY="${PYTHON:-}"
 if [ -z "$PY" ]; then
   for candidate in python3.12 python3.11 python3.13 python3; do
     if command -v "$candidate" >/dev/null 2>&1 &&
-       "$candidate" -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)'; then
+       "$candidate" -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)' 2>/dev/null; then
       PY="$candidate"; break
     fi
   done

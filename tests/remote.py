@@ -123,11 +123,10 @@ def alerts(book):
     return [a["args"] for a in actions_of(book) if a["func"] == "alert"]
 
 
-def applied(book):
-    """The book's sheet values after its actions (values and clears only), as {sheet: grid}."""
-    names = sheet_names(book)
-    grids = {name: [list(row) for row in copy.deepcopy(book.sheets[name].impl.api["values"])] for name in names}
-    for action in actions_of(book):
+def apply_actions(names, grids, actions, shown=lambda value: value):
+    """`grids` ({sheet: rows of values from A1}) after the actions' values and clears; `shown` turns a
+    written value into what the cell holds."""
+    for action in actions:
         if action["func"] not in ("setValues", "rangeClearContents"):
             continue
         grid = grids[names[action["sheet_position"]]]
@@ -137,8 +136,15 @@ def applied(book):
                 while len(grid) <= r:
                     grid.append([])
                 grid[r].extend([""] * (c + 1 - len(grid[r])))
-                grid[r][c] = action["values"][i][j] if action["func"] == "setValues" else ""
+                grid[r][c] = shown(action["values"][i][j]) if action["func"] == "setValues" else ""
     return grids
+
+
+def applied(book):
+    """The book's sheet values after its actions (values and clears only), as {sheet: grid}."""
+    names = sheet_names(book)
+    grids = {name: [list(row) for row in copy.deepcopy(book.sheets[name].impl.api["values"])] for name in names}
+    return apply_actions(names, grids, actions_of(book))
 
 
 def table_below_header(grid, header_row=L.HEADER_ROW):

@@ -71,6 +71,11 @@ def calculate(path):
 
     with vp_functions():
         solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+    return cells_of(solution, path)
+
+
+def cells_of(solution, path, convert=_cell_value):
+    """The formulas engine's solution as {(SHEET NAME IN UPPER CASE, "A1"): value}."""
     prefix = f"'[{Path(path).name.upper()}]"
     cells = {}
     for key, ranges in solution.items():
@@ -85,5 +90,5 @@ def calculate(path):
         row0 = int(re.search(r"\d+", start).group())
         for i, line in enumerate(values):
             for j, value in enumerate(line):
-                cells[(sheet.upper(), f"{get_column_letter(col0 + j)}{row0 + i}")] = _cell_value(value)
+                cells[(sheet.upper(), f"{get_column_letter(col0 + j)}{row0 + i}")] = convert(value)
     return cells

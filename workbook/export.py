@@ -14,8 +14,6 @@ import tempfile
 from bisect import bisect_left, bisect_right
 from pathlib import Path
 
-import numpy as np
-from openpyxl.utils import column_index_from_string, get_column_letter
 
 from rules.errors import VPError
 
@@ -94,7 +92,7 @@ def calculate_stored(path, package=None):
     engine over the stored cells only."""
     import formulas
 
-    from .evaluate import _cell_value, vp_functions
+    from .evaluate import _cell_value, cells_of, vp_functions
 
     class StoredCellsModel(formulas.ExcelModel):
         def add_sheet(self, worksheet, context):
@@ -111,22 +109,7 @@ def calculate_stored(path, package=None):
         name = package.name if package else Path(path).name
         raise FileRefused(f"{name}: formlerna kunde inte räknas utan Excel ({type(exc).__name__}); öppna filen i "
                           "Excel och spara en kopia med bara värden där.") from None
-    prefix = f"'[{Path(path).name.upper()}]"
-    cells = {}
-    for key, ranges in solution.items():
-        if not key.upper().startswith(prefix) or not hasattr(ranges, "value"):
-            continue
-        sheet, ref = key[len(prefix):].rsplit("'!", 1)
-        if not _CELL.fullmatch(ref):
-            continue  # whole columns (SUMIF's D:D) are inputs, not results
-        values = np.atleast_2d(np.asarray(ranges.value, object))
-        start = ref.split(":")[0]
-        col0 = column_index_from_string(re.match(r"[A-Z]+", start).group())
-        row0 = int(re.search(r"\d+", start).group())
-        for i, line in enumerate(values):
-            for j, value in enumerate(line):
-                cells[(sheet.upper(), f"{get_column_letter(col0 + j)}{row0 + i}")] = _plain(_cell_value(value))
-    return cells
+    return cells_of(solution, path, lambda value: _plain(_cell_value(value)))
 
 
 def _plain(value):

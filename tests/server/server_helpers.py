@@ -280,19 +280,11 @@ def applied(payload, actions):
     """{sheet: grid of values} after the actions' values and clears (from A1), as the cells hold them."""
     import copy
 
+    from tests.remote import apply_actions
+
     names = [s["name"] for s in payload["sheets"]]
-    grids = {s["name"]: copy.deepcopy(s["values"]) for s in payload["sheets"]}
-    for action in actions:
-        if action["func"] not in ("setValues", "rangeClearContents"):
-            continue
-        grid = grids[names[action["sheet_position"]]]
-        for i in range(action["row_count"]):
-            for j in range(action["column_count"]):
-                r, c = action["start_row"] + i, action["start_column"] + j
-                while len(grid) <= r:
-                    grid.append([])
-                grid[r].extend([""] * (c + 1 - len(grid[r])))
-                grid[r][c] = _as_excel_keeps(action["values"][i][j]) if action["func"] == "setValues" else ""
+    grids = apply_actions(names, {s["name"]: copy.deepcopy(s["values"]) for s in payload["sheets"]}, actions,
+                          _as_excel_keeps)
     width = {name: max((len(row) for row in grid), default=1) for name, grid in grids.items()}
     return {name: [row + [""] * (width[name] - len(row)) for row in grid] for name, grid in grids.items()}
 
