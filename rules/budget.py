@@ -12,7 +12,7 @@ from . import values as v
 from .engine import get_engine, scale_int
 from .errors import VPInputError
 from .facts import MICRO
-from .records import finding_at, finding_of
+from .records import finding_at, read_or_find
 from .rulebook import load_rulebook
 from .text import render, with_rule
 
@@ -21,6 +21,20 @@ _FLOOR = -(10**12)  # adherence facts below this are red whatever they are: kept
 
 def _dec(x):
     return Decimal(repr(float(x)))
+
+
+def adherence_units(percent, book):
+    """An adherence in percent as the rules compare it (R5): whole 10**-round_decimals units, rounded
+    half up (and floored far below every band, to keep the number small for the engine), and how a
+    sentence writes it."""
+    decimals = book.data["budget"]["round_decimals"]
+    units = max(scale_int(percent, decimals), _FLOOR)
+    return units, f"{v.format_fixed(units / 10 ** decimals, decimals)}\u00a0%"
+
+
+def deviation_adherence(deviation, book):
+    """100 % - |deviation|, as adherence (the ± tolerance indicator, R2 and R12)."""
+    return adherence_units(Decimal(100) - abs(Decimal(repr(deviation))) * 100, book)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +53,15 @@ def budget_adherence(budget, utfall, book=None, where=("budget", "utfall"), engi
     b = v.parse_amount(budget, w_budget, book)
     u = v.parse_amount(utfall, w_out, book)
     decimals = book.data["budget"]["round_decimals"]
-    units = 0
+    units, shown = 0, ""
     if b:
-        percent = Decimal(100) - abs(_dec(u) - _dec(b)) / abs(_dec(b)) * 100
-        units = max(scale_int(percent, decimals), _FLOOR)
+        units, shown = adherence_units(Decimal(100) - abs(_dec(u) - _dec(b)) / abs(_dec(b)) * 100, book)
     rule = (engine or get_engine(book)).decide("budget", {"budget_noll": 0 if b else 1, "foljsamhet": units})
     deviation = float(_dec(b) - _dec(u))
     side = book.data["budget"]["surplus_label"] if deviation >= 0 else book.data["budget"]["deficit_label"]
     adherence_pct = units / 10 ** decimals
     words = {"budget": v.format_number(b), "utfall": v.format_number(u), "avvikelse": v.format_number(deviation),
-             "sida": side, "foljsamhet": f"{v.format_fixed(adherence_pct, decimals)}\u00a0%"}
+             "sida": side, "foljsamhet": shown}
     sentence = render(book, rule.text, words)
     if "error" in rule.then:
         raise VPInputError(w_budget, v.format_number(b), sentence, rule=rule.id)
@@ -96,11 +109,7 @@ def read_budget(rows, columns, kinds, column_names, book=None, engine=None):
     findings = []
 
     def read(reader, *args, **kwargs):
-        try:
-            return reader(*args, **kwargs)
-        except VPInputError as exc:
-            findings.append(finding_of(exc))
-            return None
+        return read_or_find(findings, reader, *args, **kwargs)
 
     laws = ("", *book.data["splits"]["lss_sol"])
     lines = []

@@ -6,17 +6,16 @@ the values as typed, is the explanation.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from . import values as v
-from .engine import get_engine, scale_int
+from .budget import deviation_adherence
+from .engine import get_engine
 from .errors import VPInputError
 from .rulebook import condition_parts, load_rulebook
 from .text import render, with_rule
 
 DECISION = "indikator"
 WHERE = ("ingående", "riktvärde", "utfall", "aktiviteter")
-_FLOOR = -(10**12)  # a budget-adherence fact below this is red whatever it is: kept small for the engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,11 +146,7 @@ def read_indicator(ingaende, riktvarde, utfall, aktiviteter, book, where=WHERE):
                            "Skriv en andel (5/5), 100 % eller Samtliga.")
     if target.kind == v.TOLERANS:
         _, outcome = _check_units(target.value, w_target, outcome, w_out, book)
-        decimals = book.data["budget"]["round_decimals"]
-        percent = Decimal(100) - abs(Decimal(repr(outcome.number))) * 100
-        units = max(scale_int(percent, decimals), _FLOOR)
-        fact["foljsamhet"] = units
-        words["foljsamhet"] = f"{v.format_fixed(units / 10 ** decimals, decimals)}\u00a0%"
+        fact["foljsamhet"], words["foljsamhet"] = deviation_adherence(outcome.number, book)
     fact["utfall"] = v.to_micro(outcome.number)
     words["utfall"] = outcome.shown()
     if target.kind == v.TOLERANS and outcome.kind == v.PERCENT:  # a deviation: its sign matters

@@ -7,6 +7,8 @@ can name the cell.
 
 from dataclasses import dataclass, field
 
+from .errors import VPInputError
+
 
 @dataclass(frozen=True, slots=True)
 class Place:
@@ -59,6 +61,15 @@ def finding_at(rule, where, message, **figures):
 def finding_of(exc):
     """A VPInputError as a finding: its rule, its place, its message."""
     return finding_at(getattr(exc, "rule", "R1"), getattr(exc, "where", ""), str(exc))
+
+
+def read_or_find(findings, reader, *args, **kwargs):
+    """A reader's value, or None with its error added to `findings`: one bad cell does not stop a check."""
+    try:
+        return reader(*args, **kwargs)
+    except VPInputError as exc:
+        findings.append(finding_of(exc))
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,10 @@ first `trend` rule of the rulebook that holds; the rule's trend gives the arrow 
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from . import values as v
-from .engine import get_engine, scale_int
+from .budget import deviation_adherence
+from .engine import get_engine
 from .errors import VPInputError, quote
 from .indicator import _check_units
 from .rulebook import load_rulebook
@@ -20,7 +20,6 @@ from .text import render, with_rule
 DECISION = "trend"
 WHERE = ("riktvärde", "föregående", "utfall")
 _NUMBERS = (v.NUMBER, v.PERCENT, v.SHARE, v.ALL)
-_FLOOR = -(10**12)  # an adherence fact below this is as low as it gets: kept small for the engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +52,7 @@ def _problem(target, previous, outcome):
 
 def _adherence(value, book):
     """100 % - |value| in percent, rounded as budget adherence (R5): (fixed-point units, words)."""
-    decimals = book.data["budget"]["round_decimals"]
-    percent = Decimal(100) - abs(Decimal(repr(value.number))) * 100
-    units = max(scale_int(percent, decimals), _FLOOR)
-    return units, f"{v.format_fixed(units / 10 ** decimals, decimals)}\u00a0%"
+    return deviation_adherence(value.number, book)
 
 
 def read_trend(riktvarde, foregaende, utfall, book, where=WHERE):

@@ -16,7 +16,7 @@ from rules import values as v
 from rules.assess import assess, kf_group_key
 from rules.budget import BudgetResult, budget_adherence, read_budget, reconcile_sum, saving, saving_base
 from rules.errors import VPInputError
-from rules.records import Finding, Place, finding_at, finding_of
+from rules.records import Finding, Place, finding_at, finding_of, read_or_find
 from rules.rulebook import load_rulebook
 
 from . import layout as L
@@ -243,15 +243,6 @@ def unsaved_findings(tables, findings):
     return out
 
 
-def _read(findings, read, *args, **kwargs):
-    """A reader's value, or None with its error added to the findings."""
-    try:
-        return read(*args, **kwargs)
-    except VPInputError as exc:
-        findings.append(finding_of(exc))
-        return None
-
-
 def read_budget_table(table, book, engine=None):
     """The budget table read for the rules: (lines, findings about its labels and amounts)."""
     return read_budget(budget_records(table), L.BUDGET_AMOUNTS, L.ROW_KINDS,
@@ -347,9 +338,9 @@ def frame_findings(table, book, engine=None):
     findings, chain = [], None
     frame = table.frame
     for position in range(len(frame)):
-        kind = _read(findings, v.read_label, cell_value(frame.iloc[position][L.ROW_KIND]),
+        kind = read_or_find(findings, v.read_label, cell_value(frame.iloc[position][L.ROW_KIND]),
                      table.place(position, L.ROW_KIND), (L.START, L.ADJUSTMENT, L.SUM), L.ROW_KIND)
-        amount = _read(findings, v.parse_amount, cell_value(frame.iloc[position][L.AMOUNT]),
+        amount = read_or_find(findings, v.parse_amount, cell_value(frame.iloc[position][L.AMOUNT]),
                        table.place(position, L.AMOUNT), book)
         if amount is None or kind is None:
             chain = None  # an unreadable step (already a finding) breaks the chain

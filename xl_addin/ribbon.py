@@ -53,9 +53,11 @@ def _with_progress(book, work):
 
 
 # --- the actions -----------------------------------------------------------------------------------
-def uppdatera(book):
-    """Uppdatera: statuses, findings and a log row written to Översikt, Kontroll and Logg."""
-    _, result = _with_progress(book, lambda source: run_refresh(source, progress=source.progress))
+def uppdatera(book, user=None):
+    """Uppdatera: statuses, findings and a log row written to Översikt, Kontroll and Logg. `user`
+    names who pressed the button in the log (the server's signed-in economist); default: this
+    process's user, the one at the PC."""
+    _, result = _with_progress(book, lambda source: run_refresh(source, user=user, progress=source.progress))
     changes = result.changes
     if changes:
         count = "1 ändrad status" if len(changes) == 1 else f"{len(changes)} ändrade statusar"
@@ -259,10 +261,14 @@ ACTIONS = {
 }
 
 
-def run(tag, book=None):
+_NAMES_THE_USER = {"uppdatera"}  # the actions that write who ran them in the log
+
+
+def run(tag, book=None, user=None):
     """Entry point called from VBA: RunPython "import xl_addin.ribbon as r; r.run('<tag>')".
 
     Returns the message shown; a VPError is shown (and returned) as a Swedish message, not raised.
+    `user` is who pressed the button, for the log (the server passes the signed-in user).
     """
     action = ACTIONS.get(tag)
     if action is None:
@@ -272,7 +278,7 @@ def run(tag, book=None):
 
         book = xw.Book.caller()
     try:
-        return action(book)
+        return action(book, user=user) if tag in _NAMES_THE_USER else action(book)
     except VPError as exc:
         return show(book, f"VP kunde inte {VERBS.get(tag, 'köras')}:\n\n{exc}", error=True)
 

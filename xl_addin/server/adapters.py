@@ -24,9 +24,7 @@ udfs.py under xlwings' Windows decorators, used for its metadata only, never cal
 import functools
 import inspect
 import logging
-import os
 import xml.etree.ElementTree as ET
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,27 +219,6 @@ def user_name(user):
     return user.email or user.name or user.id
 
 
-@contextmanager
-def signed_in_as(user):
-    """The refresh writes who ran it in the log, from getpass.getuser() (which reads LOGNAME first);
-    on the server that is the signed-in economist, not the server's account. A script runs on its
-    worker's event loop thread and nothing else runs there meanwhile, so the variable is set for
-    exactly this call. (A `user=` parameter in xl_addin.ribbon.run would make this unnecessary.)"""
-    name = user_name(user)
-    if name is None:
-        yield
-        return
-    saved = os.environ.get("LOGNAME")
-    os.environ["LOGNAME"] = name
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("LOGNAME", None)
-        else:
-            os.environ["LOGNAME"] = saved
-
-
 def script_failed(label):
     """A fault in the code while a button ran: logged with its traceback; Excel shows this text
     (HTTP 400) and applies none of the script's changes."""
@@ -258,8 +235,7 @@ def script_adapter(button, module_name):
 
     def run(book: xw.Book, user: CurrentUser):
         try:
-            with signed_in_as(user):
-                message = ribbon.run(button.tag, book=book)
+            message = ribbon.run(button.tag, book=book, user=user_name(user))
         except Exception:  # ribbon.run shows a VPError itself; anything else is a fault
             raise script_failed(button.label) from None
         to_panel(book, knapp=button.label, meddelande=str(message or ""))
