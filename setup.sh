@@ -17,8 +17,16 @@ if [ -z "$PY" ]; then
   echo "Python 3.11, 3.12 eller 3.13 behövs." >&2
   exit 1
 fi
+# One line per step; pip says only errors (-qq: its warnings are about the machine's pip settings, not
+# the project, and pyproject.toml is written so that setuptools has nothing to warn about).
 if [ ! -x .venv/bin/python ]; then
+  echo "1/3 Skapar .venv med $PY"
   "$PY" -m venv .venv
+else
+  echo "1/3 .venv finns redan"
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet --find-links wheels -e ".[test,server]"
+echo "2/3 Uppdaterar pip"
+.venv/bin/python -m pip install -qq --upgrade pip
+echo "3/3 Installerar projektet med test- och serverpaket (kan ta en minut)"
+.venv/bin/python -m pip install -qq --find-links wheels -e ".[test,server]"
+echo "Klart: .venv/bin/vp --help"
