@@ -10,6 +10,7 @@ from .budget import budget_adherence, decide_reconciliation, saving_base_row
 from .errors import RulebookError, VPInputError
 from .goals import GoalResult, goal_status, kf_status
 from .indicator import grade_indicator
+from .rulebook import condition_parts
 from .splits import split
 from .trend import indicator_trend
 
@@ -56,6 +57,34 @@ def _run(engine, decision, example):
     raise RulebookError(f"Okänt beslut {decision}.")
 
 
+def _parameters(book, *rules):
+    """The rulebook parameters ("goal.thresholds.uppfyllt = 0,8") that the rules' conditions compare
+    with: what an example tied to a band edge depends on, so an edit of one says which it broke."""
+    seen = {}
+    for rule in rules:
+        if rule is None:
+            continue
+        for _, _, operand in condition_parts(rule):
+            if isinstance(operand, str) and operand.startswith("@"):
+                seen.setdefault(operand[1:], book.get(operand[1:]))
+    return [f"{path} = {v.format_number(value)}" for path, value in seen.items()]
+
+
+def _what_to_do(book, rule, fired_id, number):
+    """The advice after a failed example: which parameter it depends on and what to update."""
+    fired = book.by_id.get(fired_id) if fired_id and fired_id != rule.id else None
+    # An earlier rule that now fires moved its edge past the example; a later one means the example no
+    # longer meets its own rule's edge.
+    culprit = fired if fired is not None and fired.decision == rule.decision and fired.order < rule.order else rule
+    parameters = _parameters(book, culprit) or _parameters(book, rule, fired)
+    where = f"exempel {number} av regeln {rule.id}"
+    if parameters:
+        noun = "parametern" if len(parameters) == 1 else "parametrarna"
+        return (f" Exemplet beror på {noun} {' och '.join(parameters)}; om ändringen är avsedd, "
+                f"uppdatera {where} (dess värden eller dess expect) så att det visar den nya gränsen.")
+    return f" Om ändringen är avsedd, uppdatera {where} (dess värden eller dess expect)."
+
+
 def check_examples(engine):
     book = engine.book
     problems = []
@@ -68,17 +97,18 @@ def check_examples(engine):
                 except VPInputError as exc:
                     fired, outcome = exc.rule, {}
                     if fired != rule.id:
-                        problems.append(f"{label} gav felet: {exc}")
+                        problems.append(f"{label} gav felet: {exc}." + _what_to_do(book, rule, fired, number))
                         continue
                 except (KeyError, TypeError) as exc:
                     problems.append(f"{label} saknar eller har fel värde: {exc}")
                     continue
                 if fired != rule.id:
-                    problems.append(f"{label} avgjordes av regeln {fired}")
+                    problems.append(f"{label} avgjordes av regeln {fired}." + _what_to_do(book, rule, fired, number))
                     continue
-                for name, expected in example.get("expect", {}).items():
-                    if outcome.get(name) != expected:
-                        problems.append(f"{label}: {name} blev {outcome.get(name)!r}, inte {expected!r}")
+                wrong = [f"{name} blev {outcome.get(name)!r}, inte {expected!r}"
+                         for name, expected in example.get("expect", {}).items() if outcome.get(name) != expected]
+                if wrong:
+                    problems.append(f"{label}: {', '.join(wrong)}." + _what_to_do(book, rule, fired, number))
     if problems:
-        raise RulebookError(f"Regelboken {book.path.name} stämmer inte med sina exempel: " + "; ".join(problems[:5])
-                            + (f" … och {len(problems) - 5} till." if len(problems) > 5 else "."))
+        raise RulebookError(f"Regelboken {book.path.name} stämmer inte med sina exempel: " + " ".join(problems[:5])
+                            + (f" … och {len(problems) - 5} till." if len(problems) > 5 else ""))

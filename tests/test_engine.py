@@ -233,6 +233,24 @@ def test_an_example_that_disagrees_stops_the_start_and_names_the_rule(tmp_path, 
     assert f"regeln {rule}, exempel 1" in str(error.value)
 
 
+@pytest.mark.parametrize(
+    "old, new, parameter",
+    [
+        # the example 32/46 = 0,70 was tied to the old edge; a later rule (Delvis) now decides it
+        ("uppfyllt = 0.70", "uppfyllt = 0.80", "goal.thresholds.uppfyllt = 0,8"),
+        # an earlier rule's edge moved past the example: 98,6 % is now green, not yellow
+        ("gron = 99.5", "gron = 98.5", "budget.thresholds.gron = 98,5"),
+    ],
+)
+def test_a_threshold_edit_names_the_parameter_and_what_to_update(tmp_path, old, new, parameter):
+    path = _edited_rulebook(tmp_path, old, new)
+    with pytest.raises(RulebookError) as error:
+        get_engine(load_rulebook(path))
+    message = str(error.value)
+    assert f"beror på parametern {parameter};" in message
+    assert "uppdatera exempel 1 av regeln" in message and "dess expect" in message
+
+
 def test_every_rule_is_fired_by_its_own_examples():
     book = load_rulebook()
     engine = Engine(book, memo_size=0)
