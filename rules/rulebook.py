@@ -6,9 +6,13 @@ checked against `facts.DECISIONS` (which facts a decision has, which outcomes it
 decide what their examples say is checked by the engine at start (`selftest`).
 """
 
+import hashlib
 import math
+import os
 import re
 import tomllib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -46,6 +50,7 @@ class Rulebook:
     data: dict
     rules: dict
     by_id: dict
+    sha256: str = ""  # of the file's bytes: what a workbook records to name the rulebook it follows
 
     @property
     def year(self):
@@ -68,9 +73,16 @@ class Rulebook:
     def rule(self, rule_id):
         return self.by_id[rule_id]
 
+    def check_text(self, check_id, **values):
+        """The message of a declared check ([[checks]]: not an engine decision), filled in."""
+        for check in self.data.get("checks", []):
+            if check.get("id") == check_id:
+                return check["text"].format_map(values)
+        raise RulebookError(f"Regelboken {self.path.name} saknar kontrollen {check_id} ([[checks]]).")
+
     def paths(self, node=None, prefix=""):
         """Every dotted path to a parameter (rules excluded), for listing the rulebook on a sheet."""
-        node = {k: v for k, v in self.data.items() if k != "rules"} if node is None else node
+        node = {k: v for k, v in self.data.items() if k not in ("rules", "checks")} if node is None else node
         items = node.items() if isinstance(node, dict) else enumerate(node)
         for key, value in items:
             path = f"{prefix}{key}"
@@ -88,13 +100,34 @@ def rulebook_path(year=DEFAULT_YEAR):
     return RULEBOOK_DIR / f"vp{year}.toml"
 
 
+# The rulebook in force when no path is given: set for a calculation (`use_rulebook`, e.g. `vp export`
+# of a workbook that follows another rulebook), else VP_RULEBOOK (a server's workers, the UDF server),
+# else the 2025 plan's. Every function of rules/ that takes `book=None` loads this one.
+_IN_FORCE = ContextVar("vp_rulebook_in_force", default=None)
+RULEBOOK_ENV = "VP_RULEBOOK"
+
+
+def default_rulebook_path():
+    return Path(_IN_FORCE.get() or os.environ.get(RULEBOOK_ENV) or rulebook_path())
+
+
+@contextmanager
+def use_rulebook(path):
+    """Within the block, `load_rulebook()` without a path reads `path`."""
+    token = _IN_FORCE.set(Path(path) if path else None)
+    try:
+        yield
+    finally:
+        _IN_FORCE.reset(token)
+
+
 def load_rulebook(path=None):
-    """Read and check a rulebook; the default is the 2025 plan's.
+    """Read and check a rulebook; the default is the one in force (`default_rulebook_path`).
 
     Read again when the file has changed (its modification time and size), so an economist's edit
     takes effect at the next calculation in every process — Excel's UDF server included.
     """
-    path = Path(path) if path else rulebook_path()
+    path = Path(path) if path else default_rulebook_path()
     try:
         stat = path.stat()
     except (FileNotFoundError, NotADirectoryError):
@@ -105,14 +138,16 @@ def load_rulebook(path=None):
 @lru_cache(maxsize=8)
 def _load(path, mtime_ns, size):
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise RulebookError(f"Regelboken finns inte: {path}") from None
+    except IsADirectoryError:
+        raise RulebookError(f"Regelboken {path} är en mapp, ingen fil.") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RulebookError(f"Regelboken {path.name} går inte att läsa: {exc}") from None
     rules, by_id = _read_rules(path.name, data)
-    book = Rulebook(path=path, data=data, rules=rules, by_id=by_id)
+    book = Rulebook(path=path, data=data, rules=rules, by_id=by_id, sha256=hashlib.sha256(raw).hexdigest())
     _validate(book)
     _validate_rules(book)
     return book

@@ -37,6 +37,7 @@ from rules.text import condition_text, outcome_text
 from rules.values import format_number
 
 from . import layout as L
+from .rulebook_record import record_cells
 from .layout import (ACTIVITIES, AVERAGE, BASELINE, COLOUR, COMPUTED, DOMINANT, EXPLANATION, GOAL, ID, KF,
                      MOTIVATION, NAME, OUTCOME, OVERRIDE, SCORE, STATUS, target_column)
 
@@ -538,6 +539,11 @@ def _rulebook(wb, book):
     ws = start_sheet(wb, L.RULEBOOK, f"Regelbok {book.path.name} – planår {book.year}",
                      f"{L.RULE_NAME} är namnet i regelboken; {L.RULE_VALUE} hämtas med VP_RULE (kräver tillägget), "
                      f"{L.RULE_CURRENT} är värdet när arbetsboken byggdes. Ändra regler i regelboken, inte här.")
+    # Which rulebook the workbook follows (file, SHA-256): every path assesses with it and says when another is used.
+    for column, value in enumerate(record_cells(book), start=1):
+        cell = ws.cell(row=L.RULEBOOK_RECORD_ROW, column=column, value=value)
+        cell.number_format = "@"
+    ws.cell(row=L.RULEBOOK_RECORD_ROW, column=1).font = BOLD
     t = Table(ws, [L.RULE_NAME, L.RULE_VALUE, L.RULE_CURRENT])
     name = t.col(L.RULE_NAME)
     for path, value in book.paths():

@@ -5,12 +5,26 @@ import os
 import sys
 from pathlib import Path
 
+from rules.engine import get_engine
 from rules.errors import VPError
-from rules.rulebook import load_rulebook, rulebook_path
+from rules.rulebook import RULEBOOK_ENV, load_rulebook, rulebook_path
 
 
 def _progress(message):
     print(message, file=sys.stderr, flush=True)
+
+
+def _checked(book):
+    """A rulebook that assesses: loaded and self-tested (its examples run), else RulebookError (exit 2)."""
+    get_engine(book)
+    return book
+
+
+def _workbook_rulebook(source, args):
+    """--rulebook when given, else the rulebook the workbook records (see workbook/rulebook_record.py)."""
+    from .rulebook_record import rulebook_for
+
+    return _checked(rulebook_for(source, args.rulebook))
 
 
 def cmd_refresh(args):
@@ -20,9 +34,9 @@ def cmd_refresh(args):
     path = Path(args.file)
     check_xlsx(path)
     check_not_open(path)
-    book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
     with workbook_lock(path, progress=_progress):  # a second refresh of the file waits: no log row is lost
         source = XlsxBook(path)
+        book = _workbook_rulebook(source, args)
         result = run_refresh(source, book, progress=_progress, period=args.period)
         backup = source.save()
     for notice in source.notices:
@@ -43,8 +57,8 @@ def cmd_check(args):
     from .refresh import format_findings, run_refresh
     from .xlsx import XlsxBook
 
-    book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
-    result = run_refresh(XlsxBook(args.file, read_only=True), book, progress=_progress, write=False)
+    source = XlsxBook(args.file, read_only=True)
+    result = run_refresh(source, _workbook_rulebook(source, args), progress=_progress, write=False)
     print(format_findings(result.findings))
     return 1 if result.findings else 0
 
@@ -56,9 +70,18 @@ def cmd_report(args):
 
 
 def cmd_export(args):
-    from .export import export_values
+    from rules.rulebook import use_rulebook
 
-    out = export_values(Path(args.file), Path(args.out), progress=_progress)
+    from .export import export_values
+    from .rulebook_record import record_findings
+    from .xlsx import XlsxBook
+
+    source = XlsxBook(args.file, read_only=True)
+    book = _workbook_rulebook(source, args)
+    for finding in record_findings(source, book):  # a values copy has no Kontroll sheet: said here
+        _progress(f"Obs: [{finding.rule}] {finding.message}")
+    with use_rulebook(book.path):  # the =VP_* formulas calculated with the workbook's rulebook
+        out = export_values(Path(args.file), Path(args.out), progress=_progress)
     print(f"Värdekopia skriven: {out}")
     return 0
 
@@ -69,7 +92,7 @@ def cmd_new(args):
     path = Path(args.file)
     if path.exists() and not args.force:
         raise VPError(f"{path} finns redan; välj ett annat namn eller använd --force.")
-    build_workbook(path, example=args.example)
+    build_workbook(path, example=args.example, book=_checked(load_rulebook(args.rulebook)))
     print(f"Ny arbetsbok: {path}")
     return 0
 
@@ -91,6 +114,8 @@ def cmd_addin(args):
 def cmd_serve(args):
     from xl_addin.server import serve
 
+    if args.rulebook:  # the workers are other processes: they read the rulebook in force from the environment
+        os.environ[RULEBOOK_ENV] = str(Path(args.rulebook).resolve())
     return serve(host=args.host, port=args.port, workers=args.workers, local=args.lokal,
                  ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
 
@@ -134,8 +159,11 @@ def main(argv=None):
     p.add_argument("--ssl-certfile", help="certifikat (PEM) för HTTPS direkt i servern")
     p.add_argument("--ssl-keyfile", help="certifikatets nyckel (PEM)")
     p.set_defaults(run=cmd_serve)
+    for command in sub.choices.values():  # `vp export --rulebook X FIL` as well as `vp --rulebook X export FIL`
+        command.add_argument("--rulebook", default=argparse.SUPPRESS, help="regelbok (som --rulebook före kommandot)")
     args = parser.parse_args(argv)
     try:
+        _checked(load_rulebook(args.rulebook))  # a broken rulebook stops every command here, in one line
         return args.run(args)
     except VPError as exc:
         # an error that reads differently on the command line (a missing --period) says so itself

@@ -170,3 +170,9 @@ SAVING_BASE = "Ej volymbaserad budget 2025 (mnkr)"
 SAVING_RESULT = "Besparing"
 SAVING_STATED = "Planens angivna besparing (mnkr)"
 SAVING_DIFFERENCE = "Skillnad (mnkr)"
+
+# --- the rulebook a workbook follows (issue 14) -------------------------------------------------------------
+# On the Regelbok sheet, row 3 (above its table): the label, the rulebook's file name and its SHA-256, typed
+# by `vp new` and never written by a refresh. Found by the label in column A within HEADER_SEARCH_ROWS.
+RULEBOOK_RECORD_LABEL = "Följer regelboken"
+RULEBOOK_RECORD_ROW = 3

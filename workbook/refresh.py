@@ -22,6 +22,7 @@ from rules.rulebook import load_rulebook
 from . import layout as L
 from .followup import (PeriodMissing, follow_up, format_follow_up, period_findings, read_period_cell, resolve_period,
                        write_follow_up)
+from .rulebook_record import record_findings
 from .tables import NotAVPWorkbook, UnsavedFormula, budget_records, cell_value, indicator_records, kf_records
 
 
@@ -449,6 +450,7 @@ def run_refresh(source, book=None, user=None, now=None, progress=None, write=Tru
     progress("Läser historiken och jämför med föregående period …")
     result.follow = follow_up(source, result, book, period, engine)
     result.findings.extend(period_findings(result.follow))
+    result.findings.extend(record_findings(source, book))  # the workbook follows another rulebook
     if write:
         progress(f"Skriver översikt, kontroll, logg och {L.HISTORY.lower()} …")
         write_outputs(source, result, book)

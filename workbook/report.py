@@ -714,11 +714,15 @@ def write_report(path, data):
 
 def run_report_command(args, progress):
     """`vp report FIL [--period P] [--out RAPPORT.docx]`: read only, one line per outcome."""
+    from rules.engine import get_engine
+
+    from .rulebook_record import rulebook_for
     from .xlsx import XlsxBook
 
     path = Path(args.file)
-    book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
     source = XlsxBook(path, read_only=True)
+    book = rulebook_for(source, args.rulebook)
+    get_engine(book)  # self-tested before it assesses
     data, document = build_report(source, book, period=args.period, workbook=path.name, progress=progress)
     out = write_report(Path(args.out) if args.out else default_path(path, data.period), document)
     result = data.result
