@@ -200,7 +200,7 @@ def parse_value(raw, where, book=None):
         return Value(NUMBER, number=x, text=format_number(x))
     if isinstance(raw, (datetime.date, datetime.time, datetime.timedelta)):
         raise VPInputError(where, str(raw), "är ett datum eller en tid, inte ett värde som går att bedöma.",
-                           "Skriv värdet som text eller tal (cellen kan ha fått datumformat: 4/5 blir 4 maj).")
+                           "Excel gör 4/5 till 4 maj: skriv '4/5 (med apostrof, som text) eller 4 av 5.")
     if isinstance(raw, (list, tuple)):
         raise VPInputError(where, None, "är ett område med flera celler; här behövs en enda cell.")
     if not isinstance(raw, str):

@@ -5,6 +5,7 @@ Used by `vp export` (values for readers without the add-in) and by the tests tha
 workbook's formulas point at the right cells.
 """
 
+import datetime
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,10 +14,33 @@ import numpy as np
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 _CELL = re.compile(r"[A-Z]+\d+(:[A-Z]+\d+)?")
+# formulas reads a date cell as its serial number (45 781 for 4 May 2025): the number format is lost, and
+# a date typed as 4/5 would be graded as a number. Such cells are handed to it as this marker and the
+# date, and turned back into a datetime before a VP function sees them, as xlwings passes dates (RULES
+# R2, "dates are not values": the functions refuse them).
+_DATE_MARK = "\ue000datum:"
+
+
+def mark_dates(worksheet):
+    """Every number in a date or time format on an openpyxl sheet (read with raw dates) as a marked date."""
+    from openpyxl.styles.numbers import is_date_format
+    from openpyxl.utils.datetime import from_excel
+
+    epoch = worksheet.parent.epoch
+    for cell in list(worksheet._cells.values()):  # the stored cells only (not the used range's empty ones)
+        value = cell.value
+        if (cell.data_type == "n" and isinstance(value, (int, float)) and not isinstance(value, bool)
+                and is_date_format(cell.number_format)):
+            try:
+                when = from_excel(value, epoch)
+            except (ValueError, OverflowError):
+                continue  # not a date Excel can show (######): left as the number
+            if isinstance(when, (datetime.date, datetime.time)):
+                cell.value = _DATE_MARK + when.isoformat()
 
 
 def _cell_value(x):
-    """formulas' empty cell and numpy scalars as the plain values xlwings would pass."""
+    """formulas' empty cell and numpy scalars as the plain values xlwings would pass (dates as datetime)."""
     import schedula as sh
 
     if x is sh.EMPTY or x is None:
@@ -25,7 +49,25 @@ def _cell_value(x):
         x = x.item()
     if isinstance(x, str) and x == "":
         return None
+    if isinstance(x, str) and x.startswith(_DATE_MARK):
+        text = x[len(_DATE_MARK):]
+        return datetime.datetime.fromisoformat(text) if "T" in text else datetime.time.fromisoformat(text)
     return x
+
+
+def date_aware_model():
+    """formulas' ExcelModel that keeps date cells dates (see `mark_dates`)."""
+    import formulas
+
+    class DateAwareModel(formulas.ExcelModel):
+        def add_sheet(self, worksheet, context):
+            worksheet, ctx = super().add_sheet(worksheet, context)
+            if not getattr(worksheet, "_vp_dates_marked", False):
+                mark_dates(worksheet)
+                worksheet._vp_dates_marked = True
+            return worksheet, ctx
+
+    return DateAwareModel
 
 
 def _as_excel_argument(arg):
@@ -70,7 +112,7 @@ def calculate(path):
     import formulas
 
     with vp_functions():
-        solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+        solution = date_aware_model()().loads(str(path)).finish().calculate()
     return cells_of(solution, path)
 
 

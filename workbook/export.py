@@ -90,11 +90,9 @@ def _refuse_dtds(package):
 def calculate_stored(path, package=None):
     """Every computed cell of the workbook: {(SHEET NAME IN UPPER CASE, "A1"): value}, by the formulas
     engine over the stored cells only."""
-    import formulas
+    from .evaluate import _cell_value, cells_of, date_aware_model, vp_functions
 
-    from .evaluate import _cell_value, cells_of, vp_functions
-
-    class StoredCellsModel(formulas.ExcelModel):
+    class StoredCellsModel(date_aware_model()):
         def add_sheet(self, worksheet, context):
             worksheet, ctx = super().add_sheet(worksheet, context)
             _stored_cells_only(worksheet)
