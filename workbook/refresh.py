@@ -22,7 +22,7 @@ from rules.rulebook import load_rulebook
 from . import layout as L
 from .followup import (PeriodMissing, follow_up, format_follow_up, period_findings, read_period_cell, resolve_period,
                        write_follow_up)
-from .rulebook_record import record_findings
+from .rulebook_record import record_findings, rulebook_for
 from .tables import NotAVPWorkbook, UnsavedFormula, budget_records, cell_value, indicator_records, kf_records
 
 
@@ -432,9 +432,10 @@ def run_refresh(source, book=None, user=None, now=None, progress=None, write=Tru
 
     `period` is the follow-up period given on the command line (it wins over, and is written to, the
     period cell); otherwise the cell's. A refresh that writes needs one (PeriodMissing names the
-    cell); one that does not write lists a period typed wrongly among the findings.
+    cell); one that does not write lists a period typed wrongly among the findings. Without `book`, the
+    rulebook the workbook records (the ribbon, the server).
     """
-    book = book or load_rulebook()
+    book = book or rulebook_for(source)
     progress = progress or (lambda message: None)
     progress("Läser tabellerna …")
     tables = read_tables(source, book)

@@ -40,6 +40,7 @@ from . import charts
 from . import layout as L
 from .followup import PeriodMissing
 from .refresh import run_refresh
+from .rulebook_record import rulebook_for
 from .tables import NotAVPWorkbook, cell_value
 
 LANGUAGE = "sv-SE"
@@ -137,7 +138,7 @@ def _shares(shares):
 
 def collect(source, book=None, period=None, now=None, engine=None, workbook="", progress=None):
     """One refresh that does not write, and what else the report shows; refuses without a period."""
-    book = book or load_rulebook()
+    book = book or rulebook_for(source)  # the rulebook the workbook records
     now = now or datetime.now().replace(microsecond=0)
     result = run_refresh(source, book, now=now, progress=progress, write=False, engine=engine, period=period)
     follow = result.follow
@@ -716,7 +717,6 @@ def run_report_command(args, progress):
     """`vp report FIL [--period P] [--out RAPPORT.docx]`: read only, one line per outcome."""
     from rules.engine import get_engine
 
-    from .rulebook_record import rulebook_for
     from .xlsx import XlsxBook
 
     path = Path(args.file)

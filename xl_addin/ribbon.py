@@ -19,6 +19,7 @@ from rules.text import parameter_text
 from rules.values import format_number, key
 from workbook import layout as L
 from workbook.refresh import findings_rows, run_refresh
+from workbook.rulebook_record import rulebook_for
 from workbook.tables import indicator_records
 
 from . import udfs
@@ -114,8 +115,8 @@ def forklara(book):
     if selected is None:
         return show(book, HOW_TO_EXPLAIN)
     sheet, row = selected
-    rulebook = load_rulebook()
     source = XlwingsBook(book)
+    rulebook = rulebook_for(source)
     if sheet == L.INDICATORS:
         return show(book, _explain_indicator(source, row, rulebook))
     if sheet in (L.GOALS, L.KF_GOALS):
@@ -182,8 +183,8 @@ def rakna_om(book):
 
 
 def regelbok(book):
-    """Regelbok: the rulebook in force (file, plan year, the key parameters); shows the Regelbok sheet."""
-    rulebook = load_rulebook()
+    """Regelbok: the rulebook the workbook follows (file, plan year, the key parameters); shows the Regelbok sheet."""
+    rulebook = rulebook_for(XlwingsBook(book))
     if L.RULEBOOK in [sheet.name for sheet in book.sheets]:
         book.sheets[L.RULEBOOK].activate()
     return show(book, rulebook_summary(rulebook))
