@@ -17,7 +17,7 @@ from . import values as v
 from .engine import get_engine
 from .errors import CELL_ERROR_PREFIX, VPInputError
 from .goals import GoalResult, KFResult, goal_status, kf_status
-from .indicator import IndicatorResult, grade_indicator
+from .indicator import DECISION, IndicatorResult, read_indicator, result_of
 from .records import Finding, IndicatorRow, KFRow, finding_at, finding_of, places_text
 from .rulebook import load_rulebook
 
@@ -78,14 +78,23 @@ def grade_rows(rows, book=None, engine=None):
     """R2 for every row; a row that cannot be read carries its error (naming its cell)."""
     book = book or load_rulebook()
     engine = engine or get_engine(book)
-    out = []
+    read = []  # per row: (fact, words) or the error that stopped it
     for row in rows:
         try:
-            result = grade_indicator(row.baseline, row.target, row.outcome, row.activities, book,
-                                     where=tuple(row.place(name) for name in INDICATOR_FIELDS), engine=engine)
-            out.append(GradedIndicator(row, result, None, group_key(row.goal, row.kf, book)))
+            read.append(read_indicator(row.baseline, row.target, row.outcome, row.activities, book,
+                                       where=tuple(row.place(name) for name in INDICATOR_FIELDS)))
         except VPInputError as exc:
-            out.append(GradedIndicator(row, None, exc, group_key(row.goal, row.kf, book)))
+            read.append(exc)
+    facts = [item[0] for item in read if not isinstance(item, VPInputError)]
+    many = getattr(engine, "decide_many", None)  # durable-rules posts them in batches; a plain decider one by one
+    decided = iter(many(DECISION, facts) if many else [engine.decide(DECISION, fact) for fact in facts])
+    out = []
+    for row, item in zip(rows, read):
+        group = group_key(row.goal, row.kf, book)
+        if isinstance(item, VPInputError):
+            out.append(GradedIndicator(row, None, item, group))
+        else:
+            out.append(GradedIndicator(row, result_of(book, next(decided), item[1]), None, group))
     return out
 
 

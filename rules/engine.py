@@ -20,6 +20,12 @@ durable-rules 2.0.28 is unmaintained and was measured failing here in these ways
 - a state field named like a condition field re-fires forever -> the only state field written is
   `beslut_regel`, and no fact is named so.
 
+Many facts decided at once (a refresh, a table-taking VP function) are posted in batches: one
+`post_batch` per ruleset and chunk, all events in one session (then `delete_state`), each event
+numbered (`vp_nr`); the action of the rule that consumes an event records its order under that
+number in a dict held under the lock, so the session's state never grows. A single cell still makes
+one post.
+
 Decisions may be memoised per engine (a bounded LRU keyed by the exact fact, `memo_size`; 0 turns it
 off): a fact the engine has decided is not posted again.
 """
@@ -42,6 +48,9 @@ _ENGINE_IDS = itertools.count(1)
 RESULT_FIELD = "beslut_regel"
 ALWAYS = "alltid"  # a fact field every fact has (value 1): a rule without `when` matches it
 _OPS = {"gt": "$gt", "ge": "$gte", "lt": "$lt", "le": "$lte"}
+BATCH_FIELD = "vp_nr"   # an event's number within a batch (no fact is named so)
+BATCH_SIZE = 1000       # events per post_batch call
+_BATCH_FIRED = {}       # event number -> order of the rule that consumed it (only under _LOCK)
 
 
 class _Host(_durable.Host):
@@ -58,7 +67,11 @@ class _Host(_durable.Host):
         order = int(order)
 
         def action(c):
-            setattr(c.s, RESULT_FIELD, order)
+            number = c.m._d.get(BATCH_FIELD)
+            if number is None:
+                setattr(c.s, RESULT_FIELD, order)
+            else:
+                _BATCH_FIRED[number] = order
 
         return action
 
@@ -174,6 +187,64 @@ class Engine:
                 if len(self._memo) > self.memo_size:
                     self._memo.popitem(last=False)
         return rule
+
+    def decide_many(self, decision, facts):
+        """The rules that fire for many facts, in their order: the same answers as `decide` for each,
+        posted in batches (see the module docstring)."""
+        rules, pending = [None] * len(facts), {}
+        for index, fact in enumerate(facts):
+            self._check(decision, fact)
+            key = (decision, *fact.values())
+            known = None
+            if self.memo_size:
+                with _LOCK:
+                    known = self._memo.get(key)
+            if known is not None:
+                rules[index] = known
+            else:
+                pending.setdefault(key, []).append(index)
+        if pending:
+            keys = list(pending)
+            decided = self._post_batch(decision, [facts[pending[key][0]] for key in keys])
+            with _LOCK:
+                for key, rule in zip(keys, decided):
+                    for index in pending[key]:
+                        rules[index] = rule
+                    if self.memo_size:
+                        self._memo[key] = rule
+                while self.memo_size and len(self._memo) > self.memo_size:
+                    self._memo.popitem(last=False)
+        return rules
+
+    def _post_batch(self, decision, facts):
+        partition = DECISIONS[decision].partition
+        groups = {}
+        for index, fact in enumerate(facts):
+            groups.setdefault(self._rulesets[decision][fact[partition] if partition else None], []).append(index)
+        orders = [None] * len(facts)
+        for name, indexes in groups.items():
+            for start in range(0, len(indexes), BATCH_SIZE):
+                chunk = indexes[start:start + BATCH_SIZE]
+                with _LOCK:
+                    self.posts[decision] += len(chunk)
+                    sid = str(next(_SESSION_IDS))
+                    _BATCH_FIRED.clear()
+                    try:
+                        state = _HOST.post_batch(name, [{"sid": sid, ALWAYS: 1, BATCH_FIELD: i, **facts[i]} for i in chunk])
+                    except _durable.MessageNotHandledException:
+                        raise EngineError(f"Ingen regel i beslutet {decision} gäller för en av {len(chunk)} fakta.") from None
+                    finally:
+                        _HOST.delete_state(name, sid)
+                    fired = dict(_BATCH_FIRED)
+                    _BATCH_FIRED.clear()
+                if isinstance(state, dict) and "exception" in state:
+                    raise EngineError(f"En regel i beslutet {decision} föll: {state['exception']}")
+                for i in chunk:
+                    order = fired.get(i)
+                    if not isinstance(order, int):
+                        raise EngineError(f"Regelmotorn angav ingen regel i beslutet {decision} för {facts[i]}.")
+                    orders[i] = order
+        return [self.book.rules[decision][order] for order in orders]
 
     def _post(self, decision, fact):
         partition = DECISIONS[decision].partition

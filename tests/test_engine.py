@@ -274,3 +274,45 @@ def test_an_edited_rulebook_file_is_read_again(tmp_path):
     os.utime(path, ns=(later := path.stat().st_mtime_ns + 10**9, later))
     second = load_rulebook(path)
     assert second is not first and second.get("reconciliation.tolerance") == 0.1
+
+
+def test_facts_decided_in_a_batch_get_the_same_rules_as_one_by_one():
+    import random
+
+    from rules.facts import DECISIONS
+
+    book = load_rulebook()
+    one_by_one, batched = Engine(book, memo_size=0), Engine(book, memo_size=0)
+    rng = random.Random(5)
+    kinds = sorted(DECISIONS["indikator"].facts["riktvarde"].words_in(book))
+    facts = [{"riktvarde": rng.choice(kinds), "har_utfall": rng.randint(0, 1), "har_ingaende": rng.randint(0, 1),
+              "aktiviteter": rng.randint(0, 1), "utfall": rng.randint(0, 2 * 10**6),
+              "ingaende_lag": (low := rng.randint(0, 2 * 10**6)), "ingaende_hog": low + rng.randint(0, 10**5),
+              "troskel": rng.randint(0, 2 * 10**6), "foljsamhet": rng.randint(960, 1000)} for _ in range(2500)]
+    facts += facts[:50]  # the same fact twice in one batch
+    expected = [one_by_one.decide("indikator", fact).id for fact in facts]
+    assert [rule.id for rule in batched.decide_many("indikator", facts)] == expected
+    assert len(set(expected)) >= 15  # the facts reach most rules, not one
+    assert batched.posts["indikator"] == len({tuple(f.values()) for f in facts})  # duplicates posted once
+
+
+def test_a_refresh_sized_table_is_decided_in_batches_with_the_same_results():
+    from rules.assess import grade_rows
+    from rules.indicator import grade_indicator
+    from rules.records import IndicatorRow
+
+    book = load_rulebook()
+    typed = [("61%", "Öka", "65%", "NEJ"), ("3/5", "Öka", "2/5", "JA"), ("+1,4%", "+/- 0,5 %", "-0,3%", None),
+             ("", "Samtliga", "4/5", None), ("10-15%", "Öka", "14%", "JA"), ("8,7%", "Minska/Bibehålla", "9,1%", "NEJ"),
+             ("61%", "Öka", "4 maj", "NEJ"), ("", "", "12", None)]
+    rows = [IndicatorRow(id=f"I{i}", kf=1, goal="N1", name="x", baseline=b, target=t, outcome=o, activities=a)
+            for i, (b, t, o, a) in enumerate(typed * 40)]
+    engine = Engine(book, memo_size=0)
+    graded = grade_rows(rows, book, engine)
+    for row, member in zip(rows, graded):
+        try:
+            alone = grade_indicator(row.baseline, row.target, row.outcome, row.activities, book, engine=engine)
+        except Exception as exc:  # noqa: BLE001 - the same error in both paths
+            assert member.result is None and type(member.error) is type(exc)
+            continue
+        assert member.result == alone
