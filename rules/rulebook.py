@@ -107,8 +107,14 @@ _IN_FORCE = ContextVar("vp_rulebook_in_force", default=None)
 RULEBOOK_ENV = "VP_RULEBOOK"
 
 
+def chosen_rulebook_path():
+    """The rulebook someone chose for this calculation or process (`use_rulebook`, VP_RULEBOOK), or None."""
+    chosen = _IN_FORCE.get() or os.environ.get(RULEBOOK_ENV)
+    return Path(chosen) if chosen else None
+
+
 def default_rulebook_path():
-    return Path(_IN_FORCE.get() or os.environ.get(RULEBOOK_ENV) or rulebook_path())
+    return chosen_rulebook_path() or rulebook_path()
 
 
 @contextmanager

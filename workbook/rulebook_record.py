@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from rules import values as v
 from rules.records import Finding, Place
-from rules.rulebook import RULEBOOK_DIR, load_rulebook
+from rules.rulebook import RULEBOOK_DIR, chosen_rulebook_path, load_rulebook
 
 from . import layout as L
 from .tables import cell_value, column_letter
