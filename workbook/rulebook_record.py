@@ -6,7 +6,8 @@ rulebook that assesses it. The record is typed by `vp new`; a refresh never writ
 from dataclasses import dataclass
 
 from rules import values as v
-from rules.records import Finding, Place
+from rules.checks import check_finding
+from rules.records import Place
 from rules.rulebook import RULEBOOK_DIR, chosen_rulebook_path, load_rulebook
 
 from . import layout as L
@@ -65,8 +66,7 @@ def record_findings(source, book, record=None):
     record = record or read_record(source)
     if record is None or (record.name == book.path.name and record.sha256 == book.sha256):
         return []
-    message = book.check_text(
-        CHECK_ID, foljer=record.name or "(tomt)", foljer_sha=(record.sha256[:12] + "…") if record.sha256 else "(tomt)",
-        cell=str(record.sha_place), anvand=str(book.path), anvand_sha=book.sha256[:12] + "…",
-        anvand_namn=book.path.name, namn_cell=str(record.name_place), anvand_sha_hel=book.sha256)
-    return [Finding(CHECK_ID, record.sha_place.sheet, record.sha_place.cell, message)]
+    return [check_finding(book, CHECK_ID, record.sha_place, foljer=record.name or "(tomt)",
+                          foljer_sha=(record.sha256[:12] + "…") if record.sha256 else "(tomt)",
+                          anvand=str(book.path), anvand_sha=book.sha256[:12] + "…", anvand_namn=book.path.name,
+                          namn_cell=str(record.name_place), anvand_sha_hel=book.sha256)]
