@@ -3,6 +3,7 @@ the same statuses on generated edits of the example workbook: moved rows, rows f
 KF mismatches, goals without indicators, keys written 1 / "1,0" / " 1 ", two dominant indicators,
 manual statuses with and without a motivation. One implementation (rules.assess), two paths."""
 
+import datetime
 import random
 import shutil
 from pathlib import Path
@@ -51,6 +52,13 @@ def _set(ws, ident, header, value):
     ws[f"{cols[header]}{_row_of(ws, cols[L.ID], ident)}"] = value
 
 
+def _set_date(ws, ident, value, number_format):
+    """What Excel stores for 4/5 typed in a cell: a date serial with a date format (RULES R2)."""
+    cols = _columns(ws)
+    cell = ws[f"{cols[L.OUTCOME]}{_row_of(ws, cols[L.ID], ident)}"]
+    cell.value, cell.number_format = value, number_format
+
+
 def _kf_set(wb, kf, header, value):
     ws = wb[L.KF_GOALS]
     cols = _columns(ws)
@@ -80,6 +88,8 @@ EDITS = {
     "override_on_kf1": lambda wb: (_kf_set(wb, 1, L.OVERRIDE, "Ej uppfyllt"),
                                    _kf_set(wb, 1, L.MOTIVATION, "Tryggheten har minskat enligt brukarna.")),
     "bad_outcome": lambda wb: _set(wb[L.INDICATORS], "I07", L.OUTCOME, "åttio"),
+    "date_and_time_outcomes": lambda wb: (_set_date(wb[L.INDICATORS], "I21", datetime.datetime(2025, 5, 4), "d/m"),
+                                          _set_date(wb[L.INDICATORS], "I03", datetime.time(4, 5), "h:mm")),
 }
 
 SCENARIOS = [[name] for name in EDITS]
