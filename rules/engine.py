@@ -190,7 +190,7 @@ class Engine:
 
     def decide_many(self, decision, facts):
         """The rules that fire for many facts, in their order: the same answers as `decide` for each,
-        posted in batches (see the module docstring)."""
+        posted in batches (see the module docstring). With the memo on, a fact is posted once."""
         rules, pending = [None] * len(facts), {}
         for index, fact in enumerate(facts):
             self._check(decision, fact)
@@ -201,8 +201,8 @@ class Engine:
                     known = self._memo.get(key)
             if known is not None:
                 rules[index] = known
-            else:
-                pending.setdefault(key, []).append(index)
+            else:  # memo off: every fact is posted, the same one twice too (as `decide` does)
+                pending.setdefault(key if self.memo_size else index, []).append(index)
         if pending:
             keys = list(pending)
             decided = self._post_batch(decision, [facts[pending[key][0]] for key in keys])
