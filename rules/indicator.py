@@ -8,7 +8,7 @@ the values as typed, is the explanation.
 from dataclasses import dataclass
 
 from . import values as v
-from .budget import deviation_adherence
+from .budget import deviation_adherence, tolerance_edge
 from .engine import get_engine
 from .errors import VPInputError
 from .rulebook import condition_parts, load_rulebook
@@ -112,7 +112,7 @@ def read_indicator(ingaende, riktvarde, utfall, aktiviteter, book, where=WHERE):
              "ingaende_text": f" ('{baseline.text}')" if baseline.text else ""}
     fact = {"riktvarde": target.kind, "har_utfall": 0 if outcome.missing else 1,
             "har_ingaende": 0 if baseline.missing else 1, "aktiviteter": 1 if activities else 0,
-            "utfall": 0, "ingaende_lag": 0, "ingaende_hog": 0, "troskel": 0, "foljsamhet": 0}
+            "utfall": 0, "ingaende_lag": 0, "ingaende_hog": 0, "troskel": 0, "foljsamhet": 0, "gron_grans": 0}
     if target.kind == v.SAKNAS or outcome.missing:
         return fact, words
     if outcome.kind == v.RANGE:
@@ -145,8 +145,9 @@ def read_indicator(ingaende, riktvarde, utfall, aktiviteter, book, where=WHERE):
         raise VPInputError(w_out, outcome.text, f"är ett vanligt tal men riktvärdet är {target.text}.",
                            "Skriv en andel (5/5), 100 % eller Samtliga.")
     if target.kind == v.TOLERANS:
-        _, outcome = _check_units(target.value, w_target, outcome, w_out, book)
+        band, outcome = _check_units(target.value, w_target, outcome, w_out, book)
         fact["foljsamhet"], words["foljsamhet"] = deviation_adherence(outcome.number, book)
+        fact["gron_grans"], words["gron_grans"] = tolerance_edge(band.number, book)
     fact["utfall"] = v.to_micro(outcome.number)
     words["utfall"] = outcome.shown()
     if target.kind == v.TOLERANS and outcome.kind == v.PERCENT:  # a deviation: its sign matters

@@ -208,6 +208,10 @@ def _validate(book):
     for name in ("override", "board_goal", "indicative"):
         _need(book, f"kf.sources.{name}", str)
     _need(book, "budget.round_decimals", int)
+    for label in ("surplus_label", "deficit_label"):
+        _need(book, f"budget.{label}", str)
+    if _need(book, "budget.truth_tolerance_points", number) < 0:
+        _fail(book, "'budget.truth_tolerance_points' får inte vara negativ.")
     for name in _need(book, "budget.thresholds", dict):
         _need(book, f"budget.thresholds.{name}", number)
     for split in ("splits.lss_sol", "splits.staff"):
