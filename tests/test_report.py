@@ -330,3 +330,15 @@ def test_an_unreadable_value_and_an_unknown_goal_are_shown_not_dropped(tmp_path)
     findings = next([[c.text for c in r.cells] for r in t.rows] for t in document.tables
                     if t.rows[0].cells[0].text == "Plats")
     assert {"Indikatorer!K7", "Indikatorer!C9"} <= {row[0] for row in findings[1:]}
+
+
+@pytest.mark.parametrize("which, typed", [(2, "+0,8 %"), (3, "-0,3 %")])
+def test_two_adherences_for_the_board_are_never_shown_without_saying_which_is_which(reports, which, typed):
+    """RULES R2 (one budget truth): the budget result is the Internbudget's (-1,47 % for the rows with a
+    prognosis) while the budget-adherence indicator I16 is graded on what is typed in its Utfall; the
+    report says which figure is which, next to the board's adherence."""
+    texts = [text_of(p) for p in reports[which].paragraphs]
+    board = next(i for i, t in enumerate(texts) if t.startswith("Budgetföljsamhet: "))
+    note = next(t for t in texts[board:board + 4] if t.startswith("Två siffror för nämndens budget: "))
+    assert "internbudgetens rader med utfall/prognos (avvikelse -1,47 %)" in note
+    assert f"({L.INDICATORS}!" in note and f"har {typed} inskrivet" in note

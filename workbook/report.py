@@ -418,9 +418,10 @@ def _budget_result(doc, data):
         rule = book.by_id.get(finding.rule)
         if rule is not None and rule.decision == "budgetsanning":
             _paragraph(doc, ("Två siffror för nämndens budget: ", "b"),
-                       f"följsamheten ovan är internbudgetens (avvikelse {v.format_percent(summary.total_deviation, 1, signed=True)}"
-                       f" för raderna med utfall/prognos); budgetföljsamhetens indikator ({finding.where}) har "
-                       f"{v.format_percent(finding.stated, 2, signed=True)} inskrivet och bedöms på det. {finding.message}")
+                       "följsamheten ovan räknas från internbudgetens rader med utfall/prognos (avvikelse "
+                       f"{v.format_percent(summary.total_deviation, 2, signed=True)}); budgetföljsamhetens indikator "
+                       f"({finding.where}) har {v.format_percent(finding.stated, 2, signed=True)} inskrivet och bedöms "
+                       f"på det. Se bilaga A (regel {finding.rule}).")
     if summary.without_actual:
         _paragraph(doc, f"Utan utfall/prognos (ingår inte): {', '.join(map(str, summary.without_actual))}.")
 
