@@ -9,7 +9,7 @@ decide what their examples say is checked by the engine at start (`selftest`).
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,11 +60,11 @@ class Rulebook:
     data: dict
     rules: dict
     by_id: dict
-    checks: dict = None
+    checks: dict = field(default_factory=dict)
 
     def declares(self, ident):
         """Is `ident` a declared rule or check id (every id a person sees must be)?"""
-        return ident in self.by_id or ident in (self.checks or {})
+        return ident in self.by_id or ident in self.checks
 
     @property
     def year(self):
