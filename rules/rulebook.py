@@ -200,6 +200,8 @@ def _validate(book):
     if len(statuses) < 2 or not all(isinstance(s, str) and s for s in statuses):
         _fail(book, "'goal.statuses' ska vara en lista med statusar, bäst först.")
     _need(book, "goal.office", str)
+    for note in ("several_dominants", "dominant_error", "errors_left_out"):
+        _need(book, f"goal.notes.{note}", str)
     for name in _need(book, "goal.thresholds", dict):
         _need(book, f"goal.thresholds.{name}", number)
     for status in _need(book, "kf.override_statuses", list):
