@@ -208,8 +208,8 @@ def _check_row(row, book, kfs, seen, findings):
     limit = book.data["analysis"]["max_text_length"]
     for name in ("text", "action", "responsible"):
         value = cell_value(getattr(row, name))
-        if isinstance(value, str) and len(value) > limit:
-            findings.append(_finding(book, "R13.analys.for_lang", row.place(name), antal=f"{len(value):,}".replace(",", " ")))
+        if isinstance(value, str) and len(value) >= limit:  # at the limit: Excel has cut it
+            findings.append(_finding(book, "R13.analys.for_lang", row.place(name), antal=v.format_number(len(value))))
     due = cell_value(row.due)
     if not _blank(due) and not isinstance(due, (date, datetime)):
         findings.append(_finding(book, "R13.analys.datum_text", row.place("due"), varde=_quoted(due)))
