@@ -300,3 +300,36 @@ def test_historik_edited_by_hand_under_a_fixed_period_is_a_finding_and_stays(exa
     assert ws.cell(row=row, column=column).value == "Grön"
     kontroll = [r[1] for r in openpyxl.load_workbook(example)[L.FINDINGS].iter_rows(values_only=True)]
     assert "R14.historik.andrad" in kontroll
+
+
+# --- the ribbon's Fastställ (the classic add-in and the server run this action) ---------------------------
+
+def test_faststall_refuses_with_the_cli_words_then_fixes_and_uppdatera_is_refused(example, capsys):
+    from tests.remote import alerts, applied, payload_after, remote_book, table_below_header, touched
+    import xlwings as xw
+
+    from xl_addin import ribbon
+
+    assert vp(capsys, "refresh", example, "--period", D1)[0] == 0
+    status, out, err = vp(capsys, "approve", example, "--period", D1, "--by", "anna@kommun.se")
+    assert status == 2
+    book = remote_book(example)
+    message = ribbon.run("faststall", book=book, user="anna@kommun.se")
+    assert message == f"VP kunde inte fastställa perioden:\n\n{err.strip().removeprefix('Fel: ')}"
+    assert touched(book) == []  # nothing written
+
+    # the reason typed in the cell beside the period: fixed, written to Fastställelser and Logg only
+    despite = (L.OVERVIEW, "H3")
+    assert openpyxl.load_workbook(example)[L.OVERVIEW]["G3"].value == L.DESPITE_LABEL
+    book = remote_book(example, edits={despite: SAVING, (L.OVERVIEW, "E3"): "ON 2025/123 § 45"})
+    message = ribbon.run("faststall", book=book, user="anna@kommun.se")
+    assert message.startswith(f"{D1}: Fastställd av anna@kommun.se den ") and "(beslut ON 2025/123 § 45)" in message
+    assert {sheet for sheet, _, _ in touched(book)} == {L.APPROVALS, L.LOG}
+    rows = table_below_header(applied(book)[L.APPROVALS])
+    assert [r[:3] for r in rows] == [[D1, "Fastställd", "anna@kommun.se"]] and SAVING in rows[0][5]
+
+    # Uppdatera of the fixed period, pressed next: the refresh's refusal, nothing written
+    after = xw.Book(json=payload_after(book))
+    message = ribbon.run("uppdatera", book=after, user="anna@kommun.se")
+    assert f"{D1} är fastställd av anna@kommun.se den " in message and "ingenting ändrades" in message
+    assert touched(after) == [] and alerts(after)[0][3] == "critical"

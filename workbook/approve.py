@@ -50,7 +50,8 @@ def _in_order(approvals, period, book):
                               f"{candidate} först (vp approve FIL --period \"{candidate}\" --by NAMN).")
 
 
-def approve_period(source, period_text, by, decision=None, despite=None, book=None, now=None, user=None, engine=None):
+def approve_period(source, period_text, by, decision=None, despite=None, book=None, now=None, user=None, engine=None,
+                   progress=None):
     """Fix a period through an adapter (writes the approvals table and Logg; the caller saves)."""
     book = book or load_rulebook()
     by = _required(by, "--by")
@@ -59,7 +60,7 @@ def approve_period(source, period_text, by, decision=None, despite=None, book=No
     period = parse_period(str(period_text or ""), "--period", book)
     if period is None:
         raise PeriodFixed("--period saknas: ange perioden som ska fastställas, t.ex. \"Delår 1 2025\".")
-    result = run_refresh(source, book, write=False, engine=engine)
+    result = run_refresh(source, book, write=False, engine=engine, progress=progress)
     follow, state = result.follow, result.state
     if follow.period != period:
         shown = follow.cell.raw if follow.cell.raw not in (None, "") else "ingen period"
@@ -85,7 +86,8 @@ def approve_period(source, period_text, by, decision=None, despite=None, book=No
         listed = "\n".join(f"- {f.message if not f.where or f.message.startswith(f.where) else f'{f.where}: {f.message}'}"
                            for f in findings)
         raise PeriodFixed(f"{period} kan inte fastställas: {_count(len(findings))} återstår (bladet {L.FINDINGS}):\n"
-                          f"{listed}\nRätta dem och uppdatera, eller fastställ ändå med --despite-findings \"skäl\".")
+                          f"{listed}\nRätta dem och uppdatera, eller fastställ ändå med ett skäl: --despite-findings \"skäl\" "
+                          f"(vp approve) eller cellen {L.DESPITE_LABEL} på {L.OVERVIEW} (knappen Fastställ).")
     now = now or datetime.now().replace(microsecond=0)
     user = user or _user()
     words = book.data["approval"]

@@ -626,6 +626,21 @@ def _period_cell(ws, book, example):
     ws.add_data_validation(dv)
 
 
+def _approval_cells(ws):
+    """The Fastställ button's inputs beside the period: the board's decision and a reason to fix the
+    period despite findings (labels in row PERIOD_ROW, the cell to type in right of each)."""
+    for column, label, prompt in ((4, L.DECISION_LABEL, "Nämndens beslut, t.ex. ON 2025/123 § 45 (valfritt)."),
+                                  (7, L.DESPITE_LABEL, "Bara om perioden ska fastställas trots kontrollens fynd: "
+                                                       "varför. Skälet loggas.")):
+        ws.cell(row=L.PERIOD_ROW, column=column, value=label).font = BOLD
+        cell = ws.cell(row=L.PERIOD_ROW, column=column + 1)
+        cell.fill = PERIOD_FILL
+        cell.number_format = "@"
+        dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=label[:32], prompt=prompt)
+        dv.add(cell.coordinate)
+        ws.add_data_validation(dv)
+
+
 def _history(wb, title):
     ws = _output_sheet(wb, L.HISTORY, f"Historik – {title}",
                        "Varje uppdatering sparar periodens värden här, en rad per mål, indikator och budgetrad; en ny "
@@ -652,6 +667,7 @@ def make_workbook(example=False, book=None):
                              L.OVERVIEW_HEADERS, {"Nivå": 21, "Namn": 50, "Förklaring": 90, "Status/färg": 16,
                                                   "Regel": 28})
     _period_cell(overview, book, example)
+    _approval_cells(overview)
     _indicators(wb, book, example, title)
     _, statuses = _goals(wb, book, title)
     _kf_goals(wb, book, example, title, statuses)

@@ -157,6 +157,10 @@ APPROVAL_REASON = "Skäl"
 APPROVAL_RULEBOOK = "Regelbok (SHA-256)"
 APPROVAL_CHECKSUM = "Kontrollsumma Historik (SHA-256)"
 APPROVAL_ROWS = "Rader i Historik"
+# What the Fastställ button reads (it takes no arguments): labelled cells above the overview's table,
+# typed by people like the period (`vp approve` takes --decision and --despite-findings instead).
+DECISION_LABEL = "Beslut (dnr/paragraf)"
+DESPITE_LABEL = "Fastställ trots fynd (skäl)"
 APPROVAL_HEADERS = [PERIOD, APPROVAL_EVENT, APPROVAL_BY, APPROVAL_TIME, APPROVAL_DECISION, APPROVAL_REASON,
                     APPROVAL_RULEBOOK, APPROVAL_CHECKSUM, APPROVAL_ROWS]
 
