@@ -266,9 +266,8 @@ def read_state(source, result, follow, book, engine=None):
     state = PeriodState(period=follow.period, approvals=read_approvals(source, book))
     state.findings += history_findings(state.approvals, follow.history, book)
     rows = _read_analysis(source)
-    if rows is None:
-        return state
-    state.has_sheet = True
+    state.has_sheet = rows is not None
+    rows = rows or []  # no sheet (a workbook from before R13): nothing is written, so every analysis is missing
     kfs = {}
     for outcome in result.assessment.kf:
         kfs.setdefault(v.key(outcome.row.kf), outcome)
