@@ -306,6 +306,10 @@ def read_state(source, result, follow, book, engine=None):
                 f"{verdict.sentence} Skriv en rad på bladet {L.ANALYSIS}: {L.PERIOD} {period}, {L.KF} "
                 f"{v.shown_key(member.row.kf)}, {L.NAME} {v.shown_key(member.row.id)}, med {L.ANALYSIS_ACTION}, "
                 f"{L.ANALYSIS_RESPONSIBLE} och {L.ANALYSIS_DUE} (eller i {L.ANALYSIS_TEXT} varför ingen åtgärd behövs).")))
+    if not state.has_sheet:  # say once per finding how to get the sheet, not only what to write in it
+        hint = (f" Arbetsboken saknar bladet {L.ANALYSIS}: lägg till det med rubrikerna "
+                f"{', '.join(L.ANALYSIS_HEADERS)} (en ny arbetsbok från vp new har det).")
+        state.missing = [Finding(f.rule, f.sheet, f.cell, f.message + hint) for f in state.missing]
     state.findings += state.missing
     return state
 
