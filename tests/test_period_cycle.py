@@ -333,3 +333,21 @@ def test_faststall_refuses_with_the_cli_words_then_fixes_and_uppdatera_is_refuse
     message = ribbon.run("uppdatera", book=after, user="anna@kommun.se")
     assert f"{D1} är fastställd av anna@kommun.se den " in message and "ingenting ändrades" in message
     assert touched(after) == [] and alerts(after)[0][3] == "critical"
+
+
+def test_the_checksum_reads_the_same_through_excel_as_from_the_file(example, capsys):
+    """Fixed with `vp approve` (the file adapter), checked through xlwings (the add-in, the server)."""
+    from tests.remote import remote_book
+    from xl_addin.book_adapter import XlwingsBook
+
+    assert vp(capsys, "refresh", example, "--period", D1)[0] == 0
+    assert vp(capsys, "approve", example, "--period", D1, "--by", "Anna", "--despite-findings", SAVING)[0] == 0
+    result = run_refresh(XlwingsBook(remote_book(example)), write=False)
+    assert result.state.line(_rulebook()).startswith("Fastställd av Anna den ")
+    assert [f.rule for f in result.findings if f.rule.startswith("R14")] == []
+
+
+def _rulebook():
+    from rules.rulebook import load_rulebook
+
+    return load_rulebook()
