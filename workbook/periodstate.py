@@ -16,10 +16,10 @@ from datetime import date, datetime, timedelta
 
 from rules import values as v
 from rules.analysis import indicator_analysis, kf_analysis
+from rules.checks import check_finding
 from rules.errors import VPError, VPInputError, quote
 from rules.periods import examples, parse_period
 from rules.records import Finding, Place, finding_at
-from rules.text import render
 
 from . import layout as L
 from .tables import NotAVPWorkbook, analysis_records, approval_records, cell_value, column_letter
@@ -29,17 +29,9 @@ class PeriodFixed(VPError):
     """A write that would change a fixed period (a refresh of it), or a fixing that is not allowed."""
 
 
-# --- the declared checks -------------------------------------------------------------------------------
-def check_message(book, check_id, **values):
-    """The message of a check declared in the rulebook's [[checks]], filled in."""
-    for entry in book.data.get("checks", ()):
-        if entry.get("id") == check_id:
-            return render(book, entry["text"], values)
-    raise VPError(f"Regelboken {book.path.name} saknar kontrollen {check_id} ([[checks]]).")
-
-
 def _finding(book, check_id, place, **values):
-    return finding_at(check_id, place, check_message(book, check_id, plats=place, **values))
+    """A finding of a check declared in the rulebook's [[checks]] (its message is the rulebook's)."""
+    return check_finding(book, check_id, place, **values)
 
 
 def _blank(value):
