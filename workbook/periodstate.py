@@ -19,7 +19,7 @@ from rules.analysis import indicator_analysis, kf_analysis
 from rules.checks import check_finding
 from rules.errors import VPError, VPInputError, quote
 from rules.periods import examples, parse_period
-from rules.records import Finding, Place, finding_at
+from rules.records import Finding, Place
 
 from . import layout as L
 from .tables import NotAVPWorkbook, analysis_records, approval_records, cell_value, column_letter
@@ -27,11 +27,6 @@ from .tables import NotAVPWorkbook, analysis_records, approval_records, cell_val
 
 class PeriodFixed(VPError):
     """A write that would change a fixed period (a refresh of it), or a fixing that is not allowed."""
-
-
-def _finding(book, check_id, place, **values):
-    """A finding of a check declared in the rulebook's [[checks]] (its message is the rulebook's)."""
-    return check_finding(book, check_id, place, **values)
 
 
 def _blank(value):
@@ -56,19 +51,17 @@ class Approvals:
 
     rows: list = field(default_factory=list)     # (Period or None, ApprovalRow)
     last: dict = field(default_factory=dict)     # Period -> its last ApprovalRow
+    fixed_word: str = ""                         # the rulebook's approval.event_fixed
 
     def fixed(self, period):
         """The row that fixed `period`, or None if it is a draft (never fixed, or reopened since)."""
         row = self.last.get(period)
-        return row if row is not None and _text(row.event) == _FIXED_EVENT[0] else None
-
-
-_FIXED_EVENT = [""]  # set from the rulebook when read (approval.event_fixed)
+        return row if row is not None and v.fold(_text(row.event)) == v.fold(self.fixed_word) else None
 
 
 def read_approvals(source, book):
-    _FIXED_EVENT[0] = book.data["approval"]["event_fixed"]
-    out = Approvals()
+    """The approvals table; a row whose period cannot be read is kept in `rows` but states nothing."""
+    out = Approvals(fixed_word=book.data["approval"]["event_fixed"])
     if L.APPROVALS not in source.sheet_names():
         return out
     try:
@@ -110,8 +103,9 @@ def refuse_if_fixed(source, period, book):
     approvals = read_approvals(source, book)
     row = approvals.fixed(period)
     if row is not None:
-        raise PeriodFixed(f"{period} är fastställd {fixed_by(row)}; dess rader i {L.HISTORY} ändras inte; ingenting ändrades. Uppdatera en senare period, "
-                          f"eller öppna perioden igen med vp approve FIL --reopen \"{period}\" --reason \"...\".")
+        raise PeriodFixed(f"{period} är fastställd {fixed_by(row)}; dess rader i {L.HISTORY} ändras inte; ingenting "
+                          f"ändrades. Uppdatera en senare period, eller öppna perioden igen med vp approve FIL --reopen "
+                          f"\"{period}\" --reason \"...\".")
     return approvals
 
 
@@ -156,7 +150,7 @@ def history_findings(approvals, history, book):
             continue
         checksum, count, numbers = history_checksum(history, period)
         if checksum != _text(row.checksum):
-            out.append(_finding(book, "R14.historik.andrad", _rows_place(numbers), period=period,
+            out.append(check_finding(book, "R14.historik.andrad", _rows_place(numbers), period=period,
                                 av=_text(row.by), tid=when_text(row.time)))
     return out
 
@@ -201,43 +195,43 @@ def _check_row(row, book, kfs, seen, findings):
     for name in ("text", "action", "responsible"):
         value = cell_value(getattr(row, name))
         if isinstance(value, str) and len(value) >= limit:  # at the limit: Excel has cut it
-            findings.append(_finding(book, "R13.analys.for_lang", row.place(name), antal=v.format_number(len(value))))
+            findings.append(check_finding(book, "R13.analys.for_lang", row.place(name), antal=v.format_number(len(value))))
     due = cell_value(row.due)
     if not _blank(due) and not isinstance(due, (date, datetime)):
-        findings.append(_finding(book, "R13.analys.datum_text", row.place("due"), varde=_quoted(due)))
+        findings.append(check_finding(book, "R13.analys.datum_text", row.place("due"), varde=_quoted(due)))
     try:
         period = parse_period(cell_value(row.period), row.place("period"), book)
     except VPInputError:
         period = None
     if period is None:
-        findings.append(_finding(book, "R13.analys.okand_period", row.place("period"), varde=_quoted(row.period),
+        findings.append(check_finding(book, "R13.analys.okand_period", row.place("period"), varde=_quoted(row.period),
                                  kanda=examples(book)))
         return None
     outcome = kfs.get(v.key(row.kf))
     if outcome is None:
-        findings.append(_finding(book, "R13.analys.okant_kf", row.place("kf"), varde=_quoted(row.kf),
+        findings.append(check_finding(book, "R13.analys.okant_kf", row.place("kf"), varde=_quoted(row.kf),
                                  kanda=", ".join(v.shown_key(k) for k in kfs)))
         return None
     member = None
     if not _blank(row.indicator):
         member = _indicator_of(outcome, row.indicator)
         if member is None:
-            findings.append(_finding(book, "R13.analys.okand_indikator", row.place("indicator"),
+            findings.append(check_finding(book, "R13.analys.okand_indikator", row.place("indicator"),
                                      varde=_quoted(row.indicator), kf=v.shown_key(row.kf)))
             return None
     if not _blank(row.goal) and v.key(row.goal) != v.key(outcome.goal.name):
-        findings.append(_finding(book, "R13.analys.okant_namndmal", row.place("goal"), varde=_quoted(row.goal),
+        findings.append(check_finding(book, "R13.analys.okant_namndmal", row.place("goal"), varde=_quoted(row.goal),
                                  kf=v.shown_key(row.kf), kanda=outcome.goal.name))
     if not _blank(row.action):
         lacking = [label for label, value in ((L.ANALYSIS_RESPONSIBLE, row.responsible), (L.ANALYSIS_DUE, row.due))
                    if _blank(value)]
         if lacking:
-            findings.append(_finding(book, "R13.atgard.ofullstandig", row.place("action"), saknas=" och ".join(lacking)))
+            findings.append(check_finding(book, "R13.atgard.ofullstandig", row.place("action"), saknas=" och ".join(lacking)))
     key = (period, v.key(row.kf), v.key(row.goal) if not _blank(row.goal) else "",
            v.key(member.row.id) if member is not None else "")
     first = seen.get(key)
     if first is not None:
-        findings.append(_finding(book, "R13.analys.dubblett", row.place("period"), forsta=first))
+        findings.append(check_finding(book, "R13.analys.dubblett", row.place("period"), forsta=first))
         return None
     seen[key] = _row_number(row.place("period"))
     return period, outcome, member
