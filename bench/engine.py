@@ -80,17 +80,16 @@ class HandWritten:
 
     def __init__(self, book):
         self.rule = book.rule
-        self.green = _exact_units(book, book.get("budget.thresholds.gron"), 1, "", "gron")
         self.yellow = _exact_units(book, book.get("budget.thresholds.gul"), 1, "", "gul")
 
     def decide(self, decision, f):
-        return self.rule(hand_written_indicator(f, self.green, self.yellow))
+        return self.rule(hand_written_indicator(f, self.yellow))
 
     def decide_many(self, decision, facts):
         return [self.decide(decision, f) for f in facts]
 
 
-def hand_written_indicator(f, green, yellow, one=10**6):
+def hand_written_indicator(f, yellow, one=10**6):
     kind, out = f["riktvarde"], f["utfall"]
     if kind == "saknas":
         return "R2.ej_bedomd.riktvarde_saknas"
@@ -99,7 +98,7 @@ def hand_written_indicator(f, green, yellow, one=10**6):
     elif kind in ("oka", "minska", "bibehall", "oka_bibehalla", "minska_bibehalla") and f["har_ingaende"] == 0:
         return "R2.ej_bedomd.ingaende_saknas"
     elif kind == "tolerans":
-        if f["foljsamhet"] >= green:
+        if f["foljsamhet"] >= f["gron_grans"]:  # the typed tolerance's green edge
             return "R2.budget.gron"
         elif f["foljsamhet"] >= yellow:
             return "R2.budget.gul"
@@ -187,7 +186,8 @@ def main():
     facts = [{"riktvarde": rng.choice(kinds), "har_utfall": rng.randint(0, 1) or 1, "har_ingaende": 1,
               "aktiviteter": rng.randint(0, 1), "utfall": rng.randint(0, 10**6),
               "ingaende_lag": (lo := rng.randint(0, 10**6)), "ingaende_hog": lo + rng.randint(0, 10**5),
-              "troskel": rng.randint(0, 10**6), "foljsamhet": rng.randint(950, 1000)} for _ in range(20_000)]
+              "troskel": rng.randint(0, 10**6), "foljsamhet": rng.randint(950, 1000),
+              "gron_grans": rng.choice([970, 990, 995])} for _ in range(20_000)]
     for fact in facts[:3000]:  # all three agree (else the comparison would be meaningless)
         assert engine.decide("indikator", fact) is hand.decide("indikator", fact) is plain.decide("indikator", fact)
 

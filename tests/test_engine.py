@@ -288,7 +288,8 @@ def test_facts_decided_in_a_batch_get_the_same_rules_as_one_by_one():
     facts = [{"riktvarde": rng.choice(kinds), "har_utfall": rng.randint(0, 1), "har_ingaende": rng.randint(0, 1),
               "aktiviteter": rng.randint(0, 1), "utfall": rng.randint(0, 2 * 10**6),
               "ingaende_lag": (low := rng.randint(0, 2 * 10**6)), "ingaende_hog": low + rng.randint(0, 10**5),
-              "troskel": rng.randint(0, 2 * 10**6), "foljsamhet": rng.randint(960, 1000)} for _ in range(2500)]
+              "troskel": rng.randint(0, 2 * 10**6), "foljsamhet": rng.randint(960, 1000),
+              "gron_grans": rng.choice([970, 990, 995])} for _ in range(2500)]
     facts += facts[:50]  # the same fact twice in one batch
     expected = [one_by_one.decide("indikator", fact).id for fact in facts]
     assert [rule.id for rule in batched.decide_many("indikator", facts)] == expected

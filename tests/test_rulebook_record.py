@@ -47,26 +47,41 @@ def test_the_built_workbook_records_its_rulebook_file_and_sha256():
     assert str(record.sha_place) == f"{L.RULEBOOK}!C{L.RULEBOOK_RECORD_ROW}"
 
 
+def _with_outcome(tmp_path, ident, outcome):
+    """The example workbook with one indicator's Utfall typed anew (as text, as a person types it)."""
+    path = tmp_path / "vp.xlsx"
+    wb = openpyxl.load_workbook(EXAMPLE)
+    ws = wb[L.INDICATORS]
+    headers = [c.value for c in ws[L.HEADER_ROW]]
+    row = next(r for r in range(L.FIRST_DATA_ROW, ws.max_row + 1) if ws.cell(r, 1).value == ident)
+    ws.cell(row, headers.index(L.OUTCOME) + 1).value = outcome
+    wb.save(path)
+    return path
+
+
 def test_export_and_refresh_with_the_same_rulebook_give_the_same_statuses(tmp_path, capsys):
-    # Grön from 99,2 %: I16's +0,8 % (99,2 %) turns green; the rule examples still hold
-    changed = _rulebook(tmp_path, "gron = 99.5", "gron = 99.2", name="vp2025-gron.toml")
-    book = shutil.copy(EXAMPLE, tmp_path / "vp.xlsx")
+    # I16 (+/- 0,5 %) at +2,3 %: adherence 97,7 %, red with the plan's yellow edge 98,0, yellow from 97,6
+    # (the edge every example of the rulebook still agrees with)
+    changed = _rulebook(tmp_path, "gul = 98.0", "gul = 97.6", name="vp2025-gul.toml")
+    book = _with_outcome(tmp_path, "I16", "+2,3%")
     out = tmp_path / "kopia.xlsx"
     assert main(["export", "--rulebook", str(changed), str(book), "--out", str(out)]) == 0
     assert main(["--rulebook", str(changed), "refresh", str(book), "--period", "Delår 1 2025"]) == 0
     exported, refreshed = _indicator_colours(out), _overview_colours(book)
     assert exported == refreshed
-    assert refreshed["I16"] == "Grön"
-    # and with the rulebook the workbook records, I16 is yellow in both
+    assert refreshed["I16"] == "Gul"
+    # and with the rulebook the workbook records, I16 is red in both
     default_out = tmp_path / "kopia-standard.xlsx"
     assert main(["export", str(book), "--out", str(default_out)]) == 0
-    assert _indicator_colours(default_out)["I16"] == "Gul"
+    assert main(["refresh", str(book)]) == 0
+    assert _indicator_colours(default_out) == _overview_colours(book)
+    assert _overview_colours(book)["I16"] == "Röd"
     err = capsys.readouterr().err
-    assert f"[{CHECK_ID}]" in err and "vp2025-gron.toml" in err  # export said which rulebook it used
+    assert f"[{CHECK_ID}]" in err and "vp2025-gul.toml" in err  # export said which rulebook it used
 
 
 def test_a_workbook_assessed_with_another_rulebook_gets_a_finding_naming_both(tmp_path, capsys):
-    changed = _rulebook(tmp_path, "gron = 99.5", "gron = 99.2", name="annan.toml")
+    changed = _rulebook(tmp_path, "gul = 98.0", "gul = 97.6", name="annan.toml")
     assert main(["check", str(EXAMPLE)]) in (0, 1)
     assert CHECK_ID not in capsys.readouterr().out
     main(["check", "--rulebook", str(changed), str(EXAMPLE)])
@@ -81,14 +96,16 @@ BROKEN = [("uppfyllt = 0.70", "uppfyllt = 0.80"),          # an example no longe
 
 
 @pytest.mark.parametrize("old, new", BROKEN, ids=["selftest", "syntax"])
-@pytest.mark.parametrize("command", ["refresh", "check", "report", "export", "new", "addin", "serve"])
+@pytest.mark.parametrize("command", ["refresh", "check", "report", "export", "new", "approve", "addin", "serve"])
 def test_a_broken_rulebook_stops_every_command_with_exit_2_and_one_line(tmp_path, capsys, old, new, command):
     broken = _rulebook(tmp_path, old, new)
     book = shutil.copy(EXAMPLE, tmp_path / "vp.xlsx")
     before = book.read_bytes()
     argv = {"refresh": ["refresh", str(book)], "check": ["check", str(book)], "report": ["report", str(book)],
             "export": ["export", str(book), "--out", str(tmp_path / "kopia.xlsx")],
-            "new": ["new", str(tmp_path / "ny.xlsx")], "addin": ["addin", "install", "--dest", str(tmp_path / "xl")],
+            "new": ["new", str(tmp_path / "ny.xlsx")],
+            "approve": ["approve", str(book), "--period", "Delår 1 2025", "--by", "Ekonom"],
+            "addin": ["addin", "install", "--dest", str(tmp_path / "xl")],
             "serve": ["serve", "--lokal"]}[command]
     assert main(["--rulebook", str(broken), *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
