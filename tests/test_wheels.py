@@ -230,8 +230,8 @@ def test_every_dependency_resolves_from_wheels_for_windows(tmp_path):
 
 @pytest.mark.skipif(os.environ.get("VP_WINE_TESTS") != "1", reason="set VP_WINE_TESTS=1 (needs wine64, ziglang)")
 def test_pyd_loads_and_initialises_under_wine():
-    """LoadLibrary + PyInit under wine with a stand-in python3.dll (no Windows CPython is
-    obtainable here, so this is no import by Python; see wheels/wine_load_check.py)."""
+    """LoadLibrary + PyInit under wine with a stand-in python3.dll: the DLL on its own, without any
+    Python (the import by the real Windows CPython is the next test)."""
     pytest.importorskip("ziglang")
     wine = load_script("wine_load_check")
     assert wine.check(WINDOWS_WHEEL) == "module=durable_rules_engine api=3 added=1 init=ok"
