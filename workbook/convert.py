@@ -169,8 +169,6 @@ class Plan:
     found: list = field(default_factory=list)
     replaced: dict = field(default_factory=dict)  # part -> new bytes
 
-    def cells(self, form):
-        return [f.where for f in self.found if any(c.form == form and not c.external for c in f.calls)]
 
 
 def _places(package):
@@ -237,26 +235,34 @@ def _listed(places):
     return shown + (f" med flera ({len(places)} st.)" if len(places) > SHOWN_CELLS else "")
 
 
+def _check(label, found, to):
+    """Refuse (ConvertRefused, one Swedish line naming the places) an unknown VP name, a call through
+    another file, or both forms at once; returns whether anything is in the other form than `to`.
+    `found`: items with `.where` and `.calls`."""
+    unknown = [f"{f.where} ({quoted(c.text, 40)})" for f in found for c in f.calls if c.form is None]
+    if unknown:
+        raise ConvertRefused(f"{label}: VP-funktioner som katalogen inte känner: {_listed(unknown)}. Rätta "
+                             "namnet (eller ta bort formeln) och försök igen; ingenting ändrades.")
+    external = [f"{f.where} ({quoted(c.text, 40)})" for f in found for c in f.calls if c.external]
+    if external:
+        raise ConvertRefused(f"{label}: VP-funktioner som anropas via en annan fil (med ! före namnet): "
+                             f"{_listed(external)}. Skriv formeln utan filnamnet och försök igen; ingenting ändrades.")
+    classic = [f.where for f in found if any(c.form == CLASSIC for c in f.calls)]
+    server = [f.where for f in found if any(c.form == SERVER for c in f.calls)]
+    if classic and server:
+        raise ConvertRefused(f"{label}: arbetsboken har VP-funktioner i båda formerna, det klassiska "
+                             f"tilläggets (VP_…) i {_listed(classic)} och serverns (VP.…) i {_listed(server)}. "
+                             "Gör dem lika för hand först; ingenting ändrades.")
+    return bool(server if to == CLASSIC else classic)
+
+
 def convert_package(package, to, names=None):
     """The changed parts {part: bytes} that put every VP call of `package` in the form `to`; {} if
     every call already is in that form. Refuses (ConvertRefused, Swedish, cells named) a workbook
     with both forms, an unknown VP name, a call into another file, or a formula that gets too long."""
     names = names or catalogue_names()
     found = plan(package, names)
-    unknown = [f"{f.where} ({quoted(c.text, 40)})" for f in found.found for c in f.calls if c.form is None]
-    if unknown:
-        raise ConvertRefused(f"{package.name}: VP-funktioner som katalogen inte känner: {_listed(unknown)}. Rätta "
-                             "namnet (eller ta bort formeln) och försök igen; ingenting ändrades.")
-    external = [f"{f.where} ({quoted(c.text, 40)})" for f in found.found for c in f.calls if c.external]
-    if external:
-        raise ConvertRefused(f"{package.name}: VP-funktioner som anropas via en annan fil (med ! före namnet): "
-                             f"{_listed(external)}. Skriv formeln utan filnamnet och försök igen; ingenting ändrades.")
-    classic, server = found.cells(CLASSIC), found.cells(SERVER)
-    if classic and server:
-        raise ConvertRefused(f"{package.name}: arbetsboken har VP-funktioner i båda formerna, det klassiska "
-                             f"tilläggets (VP_…) i {_listed(classic)} och serverns (VP.…) i {_listed(server)}. "
-                             "Gör dem lika för hand först; ingenting ändrades.")
-    if not (server if to == CLASSIC else classic):
+    if not _check(package.name, found.found, to):
         return {}
     edits, too_long = {}, []
     for item in found.found:
@@ -269,6 +275,34 @@ def convert_package(package, to, names=None):
                              f"{FORMULA_LIMIT:_} tecken efter bytet; korta formeln och försök igen. "
                              "Ingenting ändrades.".replace("_", " "))
     return {part: splice(package.read(part), part_edits) for part, part_edits in edits.items()}
+
+
+@dataclass
+class _Shown:
+    where: str
+    calls: list
+
+
+def convert_shown(entries, to, label="Arbetsboken"):
+    """For the task pane: formulas as Office.js `range.formulas` shows them ({"where", "formula"} each,
+    VP.X for the server's names), rewritten into the form `to`: [(index, new formula)] for those that
+    change, [] if none does. Refused with the places named exactly as `vp convert` refuses a file."""
+    names = catalogue_names()
+    found, texts = [], []
+    for index, entry in enumerate(entries):
+        formula = str(entry.get("formula") or "")
+        calls = _calls(formula, names, shown=True)
+        if calls:
+            found.append(_Shown(str(entry.get("where") or "?"), calls))
+            texts.append((index, formula))
+    if not _check(label, found, to):
+        return []
+    changed = [(index, rewrite(formula, to, names, shown=True)) for index, formula in texts]
+    too_long = [entries[i].get("where") or "?" for i, new in changed if len(new) - 1 > FORMULA_LIMIT]
+    if too_long:
+        raise ConvertRefused(f"{label}: formeln i {_listed(too_long)} blir längre än Excels gräns på "
+                             f"{FORMULA_LIMIT:_} tecken efter bytet; ingenting ändrades.".replace("_", " "))
+    return [(i, new) for i, new in changed if new != entries[i].get("formula")]
 
 
 def form_label(to):
