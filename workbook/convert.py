@@ -283,7 +283,7 @@ class _Shown:
     calls: list
 
 
-def convert_shown(entries, to, label="Arbetsboken"):
+def convert_shown(entries, to, label="Bytet går inte"):
     """For the task pane: formulas as Office.js `range.formulas` shows them ({"where", "formula"} each,
     VP.X for the server's names), rewritten into the form `to`: [(index, new formula)] for those that
     change, [] if none does. Refused with the places named exactly as `vp convert` refuses a file."""

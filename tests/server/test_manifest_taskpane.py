@@ -190,3 +190,22 @@ def test_the_task_pane_offers_and_makes_the_switch_in_the_open_workbook(live_ser
         {"name": "Regel", "formula": '=VP.RULE("R2.oka.met")'}]
     text = html.unescape(re.search(r'id="vp-former-text"[^>]*>(.*?)</p>', dom, re.S).group(1))
     assert text.startswith("3 formler använder nu serverns VP-funktioner")
+
+
+@pytest.mark.skipif(not chromium(), reason="Debian-paketet chromium saknas (apt-get install chromium)")
+def test_the_task_pane_refuses_a_workbook_with_both_forms_naming_the_cells(live_server):
+    import html
+    import json
+
+    workbook = {"sheets": {"Blad": [["a", "b"], ["x", "=VP_SAVING(B1)"], ["y", "=VP.SAVING(B1)"]]}}
+    base, stop = proxy(live_server, None, workbook)
+    try:
+        dom, console = render(f"{base}/taskpane.html")
+    finally:
+        stop()
+    assert console_errors(console) == []
+    written = re.search(r'<pre id="vp-test-written"[^>]*>(.*?)</pre>', dom, re.S)
+    assert written and json.loads(html.unescape(written.group(1))) == []
+    text = html.unescape(re.search(r'id="vp-former-text"[^>]*>(.*?)</p>', dom, re.S).group(1))
+    assert text.startswith("Bytet går inte: arbetsboken har VP-funktioner i båda formerna")
+    assert "Blad!B2" in text and "Blad!B3" in text

@@ -125,7 +125,7 @@ function bindDownloads() {
 // The classic add-in's formulas (=VP_X) in the open workbook: found with Office.js range.formulas,
 // rewritten by the server (workbook.convert, the same reading as `vp convert`) and written back as
 // =VP.X, which Excel stores in its own form. Only cells whose formula mentions VP are sent.
-const MENTIONS_VP = /VP_[A-Za-z]/i;
+const MENTIONS_VP = /VP[._][A-Za-z]/i; // both forms: a workbook with both is refused
 
 function columnName(index) {
   let name = "";
@@ -219,8 +219,9 @@ async function vpFindClassicFormulas() {
     section.classList.add("d-none");
     return;
   }
+  const count = answer.andras.length === 1 ? "1 formel" : `${answer.andras.length} formler`;
   text.textContent =
-    `${answer.andras.length} formler använder det klassiska tilläggets VP-funktioner (VP_…), ` +
+    `${count} använder det klassiska tilläggets VP-funktioner (VP_…), ` +
     "som visar #NAMN? här. Bytet skriver om dem till serverns (VP.…); inget annat i arbetsboken ändras.";
   button.classList.remove("d-none");
   button.onclick = async () => {
@@ -228,7 +229,7 @@ async function vpFindClassicFormulas() {
     text.textContent = "Byter …";
     try {
       await writeFormulas(cells, answer.andras);
-      text.textContent = `${answer.andras.length} formler använder nu serverns VP-funktioner. Spara arbetsboken.`;
+      text.textContent = `${count} använder nu serverns VP-funktioner. Spara arbetsboken.`;
       button.classList.add("d-none");
     } catch (error) {
       text.textContent = `VP kunde inte byta formlerna: ${error}`;
