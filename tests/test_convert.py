@@ -128,6 +128,18 @@ def test_already_in_the_target_form_is_said_and_left_alone(example, capsys):
     assert example.read_bytes() == data and not list(example.parent.glob("*backup*"))
 
 
+def test_a_workbook_without_vp_functions_is_said_and_left_alone(tmp_path, capsys):
+    path = tmp_path / "annan.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "=SUM(1,2)"
+    wb.active["A2"] = "VP_RULE(x) som text"
+    wb.save(path)
+    data = path.read_bytes()
+    code, out, err = run(capsys, "convert", path, "--to", "server")
+    assert code == 0 and out.strip() == "annan.xlsx har inga VP-funktioner; ingenting ändrades." and err == ""
+    assert path.read_bytes() == data
+
+
 def _refused(capsys, path, *extra, to="server"):
     data = path.read_bytes()
     code, out, err = run(capsys, "convert", path, "--to", to, *extra)

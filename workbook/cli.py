@@ -75,10 +75,14 @@ def cmd_new(args):
 
 
 def cmd_convert(args):
-    from .convert import convert_file, form_label
+    from .convert import NothingToConvert, convert_file, form_label
 
     path = Path(args.file)
-    written, backup = convert_file(path, args.to, out=args.out, progress=_progress)
+    try:
+        written, backup = convert_file(path, args.to, out=args.out, progress=_progress)
+    except NothingToConvert as exc:
+        print(exc)
+        return 0
     if written is None:
         print(f"{path.name} har redan funktionerna för {form_label(args.to)}; ingenting ändrades.")
         return 0

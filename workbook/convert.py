@@ -49,6 +49,10 @@ class ConvertRefused(FileRefused):
     """The workbook cannot be converted (Swedish, names the cells)."""
 
 
+class NothingToConvert(VPError):
+    """The workbook has no VP call at all: said, exit 0, nothing written."""
+
+
 def catalogue_names():
     """The classic names of the VP functions, from the catalogue (never a list kept here)."""
     from xl_addin import udfs
@@ -256,12 +260,13 @@ def _check(label, found, to):
     return bool(server if to == CLASSIC else classic)
 
 
-def convert_package(package, to, names=None):
+def convert_package(package, to, names=None, found=None):
     """The changed parts {part: bytes} that put every VP call of `package` in the form `to`; {} if
-    every call already is in that form. Refuses (ConvertRefused, Swedish, cells named) a workbook
+    every call already is in that form (or there is none). `found`: the package's `plan`, if made.
+    Refuses (ConvertRefused, Swedish, cells named) a workbook
     with both forms, an unknown VP name, a call into another file, or a formula that gets too long."""
     names = names or catalogue_names()
-    found = plan(package, names)
+    found = found or plan(package, names)
     if not _check(package.name, found.found, to):
         return {}
     edits, too_long = {}, []
@@ -326,7 +331,10 @@ def convert_file(path, to, out=None, progress=None):
     if out:
         check_not_open(target)
     book = XlsxBook(path)
-    replaced = convert_package(book.package, to)
+    found = plan(book.package)
+    if not found.found:
+        raise NothingToConvert(f"{path.name} har inga VP-funktioner; ingenting ändrades.")
+    replaced = convert_package(book.package, to, found=found)
     if not replaced:
         return None, None
     book.wb = _Converted(book.package, replaced)
