@@ -143,11 +143,12 @@ def test_refresh_and_the_workbook_formulas_agree(tmp_path, scenario):
     cells = calculate(path)
     formulas = _formula_statuses(path, cells)
     refreshed, result = _refresh_statuses(path)
-    # the same edits in the VP server's variant (vp convert --to server) give exactly the same values
-    server = tmp_path / "VP2025-server.xlsx"
-    assert main(["convert", str(path), "--to", "server", "--out", str(server)]) == 0
-    assert _STORED_CALL.encode() in zipfile.ZipFile(server).read("xl/worksheets/sheet2.xml")
-    assert calculate(server) == cells
+    if len(scenario) == 1:  # every edit once (the combinations would only add time)
+        # the edit in the VP server's variant (vp convert --to server) gives exactly the same values
+        server = tmp_path / "VP2025-server.xlsx"
+        assert main(["convert", str(path), "--to", "server", "--out", str(server)]) == 0
+        assert _STORED_CALL.encode() in zipfile.ZipFile(server).read("xl/worksheets/sheet2.xml")
+        assert calculate(server) == cells
     compared = 0
     for key, status in refreshed.items():
         if key not in formulas:

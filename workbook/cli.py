@@ -79,7 +79,7 @@ def cmd_convert(args):
 
     path = Path(args.file)
     try:
-        written, backup = convert_file(path, args.to, out=args.out, progress=_progress)
+        written, backup = convert_file(path, args.to, out=args.out)
     except NothingToConvert as exc:
         print(exc)
         return 0

@@ -151,11 +151,6 @@ def rewrite(text, to, names=None, shown=False):
     return "".join(out) + text[at:]
 
 
-def forms_in(text, shown=False, names=None):
-    """The set of forms (CLASSIC, SERVER, None for unknown) of the VP calls in a formula."""
-    return {call.form for call in _calls(text, names or catalogue_names(), shown)}
-
-
 @dataclass
 class _Found:
     where: str              # "Indikatorer!F5", "namnet X", "dataverifieringen i Blad!A1:A9"
@@ -170,8 +165,7 @@ class _Found:
 class Plan:
     """What a conversion found and would change."""
 
-    found: list = field(default_factory=list)
-    replaced: dict = field(default_factory=dict)  # part -> new bytes
+    found: list = field(default_factory=list)  # _Found: every formula with a VP call
 
 
 
@@ -314,7 +308,7 @@ def form_label(to):
     return "det klassiska tillägget (VP_…)" if to == CLASSIC else "VP-servern (VP.…)"
 
 
-def convert_file(path, to, out=None, progress=None):
+def convert_file(path, to, out=None):
     """Convert `path` (or write the converted copy to `out`): the same checks, lock, backup and atomic
     save as `vp refresh`. Returns (written path or None when nothing changed, backup or None)."""
     from .xlsx import XlsxBook, check_not_open
@@ -362,5 +356,5 @@ def convert_bytes(data, name, to):
     return package_bytes(package, replaced) if replaced else data
 
 
-__all__ = ["CLASSIC", "SERVER", "OFFICE_JS_STORED_PREFIX", "ConvertRefused", "convert_file", "convert_package",
-           "rewrite", "forms_in", "VPError"]
+__all__ = ["CLASSIC", "SERVER", "OFFICE_JS_STORED_PREFIX", "ConvertRefused", "NothingToConvert", "convert_bytes",
+           "convert_file", "convert_package", "convert_shown", "rewrite"]
