@@ -137,22 +137,24 @@ def test_the_task_pane_renders_in_headless_chromium_without_console_errors(live_
 
 
 # --- the switch of the classic add-in's formulas (=VP_X) in the open workbook -----------------------
+# Office.js range.formulas gives formulas in English notation ("," between arguments), whatever
+# Excel's language.
 
 CLASSIC_SHEET = [["Indikator", "Poäng"],
-                 ["I01", '=VP_INDICATORSCORE("61%";"Öka";"65%")'],
-                 ["I02", '=IF(A3="VP_RULE(x)";"";VP_GOALSTATUS(B2:B3;"Röd"))'],
+                 ["I01", '=VP_INDICATORSCORE("61%","Öka","65%")'],
+                 ["I02", '=IF(A3="VP_RULE(x)","",VP_GOALSTATUS(B2:B3,"Röd"))'],
                  ["61%", "=SUM(B2:B3)"]]
 
 
 def test_the_formulas_route_rewrites_classic_calls_for_office_js(client):
-    cells = [{"where": "Blad!B2", "formula": '=VP_INDICATORSCORE("61%";"Öka";"65%")'},
-             {"where": "Blad!B3", "formula": '=IF(A3="VP_RULE(x)";"";VP_GOALSTATUS(B2:B3;"Röd"))'},
+    cells = [{"where": "Blad!B2", "formula": '=VP_INDICATORSCORE("61%","Öka","65%")'},
+             {"where": "Blad!B3", "formula": '=IF(A3="VP_RULE(x)","",VP_GOALSTATUS(B2:B3,"Röd"))'},
              {"where": "namnet 'Regel'", "formula": '=VP_RULE("R2.oka.met")'},
              {"where": "Blad!B4", "formula": "=SUM(B2:B3)"}]
     answer = client.post("/vp/formler", json={"to": "server", "cells": cells}).json()
     assert answer == {"fel": None, "andras": [
-        {"index": 0, "formula": '=VP.INDICATORSCORE("61%";"Öka";"65%")'},
-        {"index": 1, "formula": '=IF(A3="VP_RULE(x)";"";VP.GOALSTATUS(B2:B3;"Röd"))'},
+        {"index": 0, "formula": '=VP.INDICATORSCORE("61%","Öka","65%")'},
+        {"index": 1, "formula": '=IF(A3="VP_RULE(x)","",VP.GOALSTATUS(B2:B3,"Röd"))'},
         {"index": 2, "formula": '=VP.RULE("R2.oka.met")'}]}
     back = [{"where": c["where"], "formula": a["formula"]} for c, a in zip(cells, answer["andras"])]
     assert client.post("/vp/formler", json={"to": "server", "cells": back}).json() == {"fel": None, "andras": []}
@@ -185,8 +187,8 @@ def test_the_task_pane_offers_and_makes_the_switch_in_the_open_workbook(live_ser
     written = re.search(r'<pre id="vp-test-written"[^>]*>(.*?)</pre>', dom, re.S)
     assert written, "the pane offered no switch"
     assert json.loads(html.unescape(written.group(1))) == [
-        {"sheet": "Blad", "row": 1, "column": 1, "formula": '=VP.INDICATORSCORE("61%";"Öka";"65%")'},
-        {"sheet": "Blad", "row": 2, "column": 1, "formula": '=IF(A3="VP_RULE(x)";"";VP.GOALSTATUS(B2:B3;"Röd"))'},
+        {"sheet": "Blad", "row": 1, "column": 1, "formula": '=VP.INDICATORSCORE("61%","Öka","65%")'},
+        {"sheet": "Blad", "row": 2, "column": 1, "formula": '=IF(A3="VP_RULE(x)","",VP.GOALSTATUS(B2:B3,"Röd"))'},
         {"name": "Regel", "formula": '=VP.RULE("R2.oka.met")'}]
     text = html.unescape(re.search(r'id="vp-former-text"[^>]*>(.*?)</p>', dom, re.S).group(1))
     assert text.startswith("3 formler använder nu serverns VP-funktioner")
