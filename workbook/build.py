@@ -569,6 +569,36 @@ def _rules(wb, book):
     t.widths({L.RULE_ID: 30, L.RULE_DECISION: 12, L.RULE_WHEN: 45, L.RULE_THEN: 30, L.RULE_ABOUT: 80})
 
 
+def _kolada(wb, book, example, title):
+    """The Kolada mapping (R13): input columns people fill in; the example has the plan's
+    Kolada-backed indicators (I09 and I10 counted against the nation, I11, I17)."""
+    settings = book.data["kolada"]
+    required, optional = L.KOLADA_COLUMNS
+    headers = [*required, *optional]
+    ws = start_sheet(wb, L.KOLADA, f"Kolada – {title}",
+                     f"En rad per indikator: KPI-id (flera med komma för \"{settings['rule_count_above']}\"), kommun "
+                     f"eller enhet (tom = {settings['municipality']}), år (tomt = planåret), kön (tomt = "
+                     f"{settings['gender']}), jämför med (t.ex. {settings['nation']} = riket). Hämta med knappen "
+                     f"Hämta från Kolada eller `vp kolada`; värdena skrivs på bladet {L.KOLADA_VALUES}.")
+    t = Table(ws, headers)
+    if example:
+        for record in read_csv("kolada_exempel.csv"):
+            t.add({h: (integer(record[h]) if h == L.KOLADA_YEAR and record[h] else text_or_none(record[h]))
+                   for h in headers})
+    last = max(t.last_row, L.FIRST_DATA_ROW) + 200
+    for header in (L.KOLADA_KPI, L.KOLADA_PLACE, L.KOLADA_COMPARE):  # 0181 stays text, not 181
+        letter = t.col(header)
+        for row in range(L.FIRST_DATA_ROW, last + 1):
+            ws[f"{letter}{row}"].number_format = "@"
+    for header, choices in ((L.KOLADA_GENDER, settings["genders"]),
+                            (L.KOLADA_RULE, [settings["rule_value"], settings["rule_count_above"]])):
+        dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle=header, error=f"Skriv {', '.join(choices)}.")
+        dv.add(f"{t.col(header)}{L.FIRST_DATA_ROW}:{t.col(header)}{last}")
+        ws.add_data_validation(dv)
+    t.widths({L.KOLADA_KPI: 60, L.KOLADA_PLACE: 18, L.KOLADA_COMPARE: 12, L.KOLADA_RULE: 24}, default=8)
+
+
 def _output_sheet(wb, name, title, note, headers, widths):
     ws = start_sheet(wb, name, title, note)
     t = Table(ws, headers)
@@ -635,9 +665,15 @@ def make_workbook(example=False, book=None):
     _prices(wb, example, title)
     _volumes(wb, example, title)
     _reinvestments(wb, title)
+    _kolada(wb, book, example, title)
     _rules(wb, book)
     _rulebook(wb, book)
     _history(wb, title)
+    _output_sheet(wb, L.KOLADA_VALUES, f"Kolada-värden – {title}",
+                  f"Skrivs av Hämta från Kolada (fliken VP) och `vp kolada` från bladet {L.KOLADA}; skriv inte här. "
+                  f"Ett Utfall kan hämta värdet: =INDEX('{L.KOLADA_VALUES}'!K:K;PASSA(\"I09\";'{L.KOLADA_VALUES}'!A:A;0)). "
+                  + book.data["kolada"]["source"] + ".",
+                  L.KOLADA_VALUES_HEADERS, {"Titel": 50, "URL": 50, "Källa": 30, "Anmärkning": 40, "Hämtad": 17})
     _output_sheet(wb, L.FINDINGS, f"Kontroll – {title}",
                   "Kontrollens fynd skrivs här av Kontrollera eller Uppdatera (fliken VP) och `vp refresh`.",
                   L.FINDINGS_HEADERS, {"Plats": 24, "Regel": 10, "Beskrivning": 90})

@@ -26,11 +26,13 @@ OVERVIEW = "Översikt"
 FINDINGS = "Kontroll"
 LOG = "Logg"
 HISTORY = "Historik"
+KOLADA = "Kolada"
+KOLADA_VALUES = "Kolada-värden"
 
 # What marks a file as a VP workbook: these sheets must exist.
 REQUIRED_SHEETS = (INDICATORS, KF_GOALS, BUDGET)
 # Sheets a refresh writes (everything else is people's input or formulas).
-OUTPUT_SHEETS = (OVERVIEW, FINDINGS, LOG, HISTORY)
+OUTPUT_SHEETS = (OVERVIEW, FINDINGS, LOG, HISTORY, KOLADA_VALUES)
 
 # --- the indicator table -----------------------------------------------------------------------------
 ID = "Id"
@@ -170,3 +172,20 @@ SAVING_BASE = "Ej volymbaserad budget 2025 (mnkr)"
 SAVING_RESULT = "Besparing"
 SAVING_STATED = "Planens angivna besparing (mnkr)"
 SAVING_DIFFERENCE = "Skillnad (mnkr)"
+
+# --- Kolada (R13): the mapping people fill in, and the figures `vp kolada` writes ----------------------
+KOLADA_KPI = "KPI-id"
+KOLADA_PLACE = "Kommun eller enhet"
+KOLADA_YEAR = "År"
+KOLADA_GENDER = "Kön"
+KOLADA_COMPARE = "Jämför med"
+KOLADA_RULE = "Regel"
+KOLADA_COLUMNS = ({ID: "id", KOLADA_KPI: "kpi"}, {KOLADA_PLACE: "place", KOLADA_YEAR: "year",
+                                                   KOLADA_GENDER: "gender", KOLADA_COMPARE: "compare",
+                                                   KOLADA_RULE: "rule"})
+KOLADA_VALUE = "Värde"
+KOLADA_OUTCOME = "Utfall"
+KOLADA_LATEST = "Senaste år med värde"
+KOLADA_VALUES_HEADERS = [ID, KOLADA_KPI, "Titel", "Enhet", KOLADA_PLACE, KOLADA_YEAR, KOLADA_GENDER, KOLADA_VALUE,
+                         "Jämförelsevärde", "Över jämförelsen", KOLADA_OUTCOME, KOLADA_LATEST, "Anmärkning",
+                         "Hämtad", "URL", "Källa"]
