@@ -3,8 +3,8 @@
 Routes as v3 documents them: /v3/kpi/{ids}, /v3/kpi?title=, /v3/data/kpi/{ids}/municipality/{ids}
 [/year/{years}], /v3/oudata/... (none here). Answers are {"values", "count", "next_url"}; a page holds
 at most `page_size` rows (small, to make the client follow next_url). Answers carry an ETag and a
-matching If-None-Match gets 304. Special KPI ids misbehave on purpose:
-  U99429  answers 429 (Retry-After: 0) the first time, then normally
+matching If-None-Match gets 304. Special KPI ids (known to the metadata) misbehave on purpose in data answers:
+  U99429  answers 429 (Retry-After: 0) the first time (any route), then normally
   U99503  always answers 503
   U99SLW  answers after `slow_seconds` (past the client's timeout)
   U99TXT  answers an HTML page (not JSON)
@@ -38,6 +38,11 @@ class KoladaReplay:
             for muni, value in (("0181", 50 + n % 40), ("0000", 60)):
                 self.data.append({"kpi": kpi, "municipality": muni, "period": 2025,
                                   "values": [{"gender": "T", "status": "", "value": value, "count": 1, "isdeleted": False}]})
+        for special in ("U99429", "U99503", "U99SLW", "U99TXT", "U99CHG"):  # known KPIs whose data misbehaves
+            self.kpi[special] = {"id": special, "title": f"Testnyckeltal {special}, andel (%)"}
+            for muni in ("0181", "0000"):
+                self.data.append({"kpi": special, "municipality": muni, "period": 2025,
+                                  "values": [{"gender": "T", "status": "", "value": 50, "count": 1, "isdeleted": False}]})
         self.page_size = page_size
         self.slow_seconds = slow_seconds
         self.requests = []          # paths asked, in order
@@ -80,21 +85,21 @@ class KoladaReplay:
             return self.send(request, 404, {"error": "not found"})
         route = segments[1:]
         ids = ",".join(route)
-        if "U99SLW" in ids:
-            time.sleep(self.slow_seconds)
         if "U99429" in ids:
             with self.lock:
                 first, self.seen_429 = not self.seen_429, True
             if first:
                 return self.send(request, 429, {"error": "too many requests"}, {"Retry-After": "0"})
+        if route[:1] == ["kpi"]:
+            return self.kpis(request, route, query)
+        if "U99SLW" in ids:
+            time.sleep(self.slow_seconds)
         if "U99503" in ids:
             return self.send(request, 503, {"error": "unavailable"})
         if "U99TXT" in ids:
             return self.send_raw(request, 200, b"<html><body>Underhall</body></html>", "text/html")
         if "U99CHG" in ids:
             return self.send(request, 200, {"result": []})
-        if route[:1] == ["kpi"]:
-            return self.kpis(request, route, query)
         if route[:1] == ["data"] and len(route) >= 4 and route[1] == "kpi" and route[3] == "municipality":
             return self.values(request, route, query)
         return self.send(request, 404, {"error": "unknown route"})

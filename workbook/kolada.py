@@ -41,9 +41,12 @@ class KoladaRequestError(Exception):
     """One request failed (400, 404, a timeout, an answer that is not Kolada's JSON): a finding for
     the rows that needed it; the rest is still fetched."""
 
-    def __init__(self, problem, status=None):
+    def __init__(self, problem, status=None, about_ids=None):
         super().__init__(problem)
         self.problem, self.status = problem, status
+        # May one id of the request cause it (400, 404, an odd answer)? Then the batch is split to find
+        # it; a timeout or a 5xx is about the server, and splitting would only multiply the wait.
+        self.about_ids = status in (400, 404) if about_ids is None else about_ids
 
 
 # ----------------------------------------------------------------------------- the HTTP client
@@ -119,9 +122,9 @@ class KoladaClient:
             data = response.json()
         except ValueError:
             kind = response.headers.get("Content-Type", "okänd typ").split(";")[0]
-            raise KoladaRequestError(f"Koladas svar var inte JSON ({kind})") from None
+            raise KoladaRequestError(f"Koladas svar var inte JSON ({kind})", about_ids=True) from None
         if not isinstance(data, dict) or not isinstance(data.get("values"), list):
-            raise KoladaRequestError("Koladas svar hade inte den väntade formen (listan values saknas)")
+            raise KoladaRequestError("Koladas svar hade inte den väntade formen (listan values saknas)", about_ids=True)
         return data
 
     def pages(self, url):
@@ -319,7 +322,7 @@ def fetch_metadata(client, kpis, fetched):
         try:
             rows = client.pages(client.url("kpi", ",".join(batch), per_page=client.book.data["kolada"]["per_page"]))
         except KoladaRequestError as exc:
-            if len(batch) > 1 and exc.status in (400, 404):
+            if len(batch) > 1 and exc.about_ids:
                 for kpi in batch:  # one bad id spoils the batch: ask for each alone
                     fetch_metadata(client, [kpi], fetched)
                 continue
@@ -351,7 +354,7 @@ def fetch_values(client, kpis, places, years, unit, fetched):
     try:
         rows = client.pages(url)
     except KoladaRequestError as exc:
-        if exc.status in (400, 404):
+        if exc.about_ids:
             for dimension in (kpis, places, years):
                 if len(dimension) > 1:
                     half = len(dimension) // 2
