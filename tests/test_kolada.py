@@ -266,3 +266,36 @@ def test_search_lists_ids_titles_units(tmp_path, monkeypatch, capsys):
         assert main(["kolada", "--url", server.url, "--search", "sjukfrånvaro"]) == 0
     out = capsys.readouterr().out
     assert "N00090\t%\tSjukfrånvaro totalt" in out
+
+
+# ----------------------------------------------------------------------------- the button
+
+def test_ribbon_button_fetches_into_kolada_values_only(tmp_path, monkeypatch):
+    """Hämta från Kolada on a real xw.Book of xlwings' remote engine (as the server runs it)."""
+    from tests.remote import applied, remote_book, table_below_header, touched
+    from xl_addin import ribbon
+
+    monkeypatch.setenv("VP_KOLADA_CACHE", str(tmp_path / "cache.sqlite"))
+    with KoladaReplay() as server:
+        monkeypatch.setenv("VP_KOLADA_URL", server.url)
+        book = remote_book()
+        message = ribbon.run("kolada", book=book)
+    assert {sheet for sheet, _, _ in touched(book)} == {L.KOLADA_VALUES, L.LOG}
+    rows = table_below_header(applied(book)[L.KOLADA_VALUES])
+    i17 = next(r for r in rows if r[0] == "I17")
+    assert i17[7] == fixture_value("U28900", "0181", 2025) and i17[15] == "Källa: Kolada (RKA), CC BY 4.0"
+    assert "15 av 16 värden" in message and "R13" not in message.split("\n")[0]
+
+
+def test_ribbon_button_without_network_shows_one_message_and_writes_nothing(tmp_path, monkeypatch):
+    from tests.remote import alerts, remote_book, touched
+    from xl_addin import ribbon
+
+    monkeypatch.setenv("VP_KOLADA_CACHE", str(tmp_path / "cache.sqlite"))
+    with KoladaReplay() as server:
+        url = server.url
+    monkeypatch.setenv("VP_KOLADA_URL", url)
+    book = remote_book()
+    message = ribbon.run("kolada", book=book)
+    assert "gick inte att nå" in message and "Ingenting skrevs" in message
+    assert touched(book) == [] and alerts(book)[0][0] == message

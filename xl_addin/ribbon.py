@@ -251,6 +251,25 @@ def _open(path):
             pass
 
 
+def kolada(book, user=None):
+    """Hämta från Kolada: the figures of the sheet Kolada to Kolada-värden and a log row, by the same
+    routine as `vp kolada` (on the server the fetch runs there: the PC needs no access to Kolada).
+    Everything is fetched before anything is written."""
+    from workbook.kolada import KoladaClient, run_kolada
+
+    rulebook = load_rulebook()
+    client = KoladaClient(rulebook)
+    try:
+        _, result = _with_progress(book, lambda source: run_kolada(source, rulebook, client, user=user,
+                                                                   progress=source.progress))
+    finally:
+        client.close()
+    written = (f"Kolada: {result.fetched_rows} av {len(result.rows)} värden hämtade till bladet "
+               f"{L.KOLADA_VALUES} ({rulebook.data['kolada']['source']}).")
+    found = (f"{len(result.findings)} fynd:\n{_findings_text(result.findings)}" if result.findings else "0 fynd.")
+    return show(book, f"{written}\n\n{found}")
+
+
 ACTIONS = {
     "uppdatera": uppdatera,      # Uppdatera: refresh overview, findings, log
     "kontrollera": kontrollera,  # Kontrollera: findings only
@@ -258,10 +277,11 @@ ACTIONS = {
     "rakna_om": rakna_om,        # Räkna om VP-formler: full recalculation
     "regelbok": regelbok,        # Regelbok: show the rulebook in force
     "rapport": rapport,          # Rapport: the board's follow-up report (Word) for the period
+    "kolada": kolada,            # Hämta från Kolada: the mapping's figures to Kolada-värden
 }
 
 
-_NAMES_THE_USER = {"uppdatera"}  # the actions that write who ran them in the log
+_NAMES_THE_USER = {"uppdatera", "kolada"}  # the actions that write who ran them in the log
 
 
 def run(tag, book=None, user=None):
@@ -290,4 +310,5 @@ VERBS = {
     "rakna_om": "räkna om VP-formlerna",
     "regelbok": "visa regelboken",
     "rapport": "skriva rapporten",
+    "kolada": "hämta från Kolada",
 }
