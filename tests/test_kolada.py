@@ -299,3 +299,23 @@ def test_ribbon_button_without_network_shows_one_message_and_writes_nothing(tmp_
     message = ribbon.run("kolada", book=book)
     assert "gick inte att nå" in message and "Ingenting skrevs" in message
     assert touched(book) == [] and alerts(book)[0][0] == message
+
+
+# ----------------------------------------------------------------------------- live (opt-in)
+
+@pytest.mark.skipif(not __import__("os").environ.get("VP_KOLADA_LIVE"),
+                    reason="mot Kolada självt bara med VP_KOLADA_LIVE=1 (nätverk)")
+def test_live_kolada_answers_in_the_shape_the_client_reads(tmp_path):
+    """The real API: metadata for the plan's KPIs, and data rows in the documented shape."""
+    from workbook.kolada import Fetched, fetch_metadata, fetch_values
+
+    client = KoladaClient(BOOK, url=BOOK.data["kolada"]["base_url"], cache_path=tmp_path / "live.sqlite")
+    try:
+        fetched = Fetched()
+        kpis = ["U28900", "N00535", *I09]
+        fetch_metadata(client, kpis, fetched)
+        assert set(kpis) <= set(fetched.meta), fetched.unknown_kpis
+        fetch_values(client, kpis, ["0181", "0000"], [2023], False, fetched)
+        assert not fetched.errors and fetched.values
+    finally:
+        client.close()
