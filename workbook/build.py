@@ -596,7 +596,7 @@ def _kolada(wb, book, example, title):
                             showErrorMessage=True, errorTitle=header, error=f"Skriv {', '.join(choices)}.")
         dv.add(f"{t.col(header)}{L.FIRST_DATA_ROW}:{t.col(header)}{last}")
         ws.add_data_validation(dv)
-    t.widths({L.KOLADA_KPI: 60, L.KOLADA_PLACE: 18, L.KOLADA_COMPARE: 12, L.KOLADA_RULE: 24}, default=8)
+    t.widths({L.KOLADA_KPI: 60, L.KOLADA_PLACE: 20, L.KOLADA_COMPARE: 14, L.KOLADA_RULE: 24}, default=8)
 
 
 def _output_sheet(wb, name, title, note, headers, widths):
@@ -673,7 +673,9 @@ def make_workbook(example=False, book=None):
                   f"Skrivs av Hämta från Kolada (fliken VP) och `vp kolada` från bladet {L.KOLADA}; skriv inte här. "
                   f"Ett Utfall kan hämta värdet: =INDEX('{L.KOLADA_VALUES}'!K:K;PASSA(\"I09\";'{L.KOLADA_VALUES}'!A:A;0)). "
                   + book.data["kolada"]["source"] + ".",
-                  L.KOLADA_VALUES_HEADERS, {"Titel": 50, "URL": 50, "Källa": 30, "Anmärkning": 40, "Hämtad": 17})
+                  L.KOLADA_VALUES_HEADERS, {"Titel": 50, "URL": 50, "Källa": 30, "Anmärkning": 40, "Hämtad": 17,
+                                              L.KOLADA_PLACE: 20, "Jämförelsevärde": 16, "Över jämförelsen": 17,
+                                              L.KOLADA_LATEST: 21, L.ID: 8, L.KOLADA_YEAR: 8, L.KOLADA_GENDER: 8})
     _output_sheet(wb, L.FINDINGS, f"Kontroll – {title}",
                   "Kontrollens fynd skrivs här av Kontrollera eller Uppdatera (fliken VP) och `vp refresh`.",
                   L.FINDINGS_HEADERS, {"Plats": 24, "Regel": 10, "Beskrivning": 90})
