@@ -319,3 +319,19 @@ def test_live_kolada_answers_in_the_shape_the_client_reads(tmp_path):
         assert not fetched.errors and fetched.values
     finally:
         client.close()
+
+
+def test_no_dns_one_swedish_line(tmp_path, monkeypatch, capsys):
+    """A name that cannot be looked up (socket.getaddrinfo fails here, so nothing leaves the machine)."""
+    import socket
+
+    def no_dns(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    path = workbook_with(tmp_path / "vp.xlsx")
+    before = path.read_bytes()
+    assert main(["kolada", "--url", "http://kolada.example.invalid/v3", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) >= 1 and err[-1].startswith("Fel: Kolada (http://kolada.example.invalid/v3) gick inte att nå")
+    assert "DNS" in err[-1] and path.read_bytes() == before
