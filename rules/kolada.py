@@ -1,4 +1,4 @@
-"""R13: Kolada figures against the plan. Whether a KPI's value is above its comparison (the nation's
+"""R15: Kolada figures against the plan. Whether a KPI's value is above its comparison (the nation's
 result, a group's) is a decision of the rulebook; counting them gives the plan's "3/5" for I09/I10."""
 
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ class Comparison:
 
 
 def above_comparison(value, comparison, book=None, kpi="", engine=None):
-    """R13: is `value` above `comparison` (both numbers in the KPI's unit)?"""
+    """R15: is `value` above `comparison` (both numbers in the KPI's unit)?"""
     book = book or load_rulebook()
     difference = Decimal(repr(float(value))) - Decimal(repr(float(comparison)))
     units = max(min(scale_int(difference, MICRO), 2**61), -(2**61))

@@ -33,6 +33,7 @@ EXPECTED_LABELS = {
     "regelbok": "Regelbok",
     "rapport": "Rapport",
     "kolada": "Hämta från Kolada",
+    "faststall": "Fastställ",
 }
 
 

@@ -102,7 +102,7 @@ def test_example_workbook_fetches_the_plans_indicators(tmp_path, monkeypatch, ca
     assert rows[("I17", "U28900")][7] == fixture_value("U28900", "0181", 2025)
     assert rows[("I17", "U28900")][15] == "Källa: Kolada (RKA), CC BY 4.0"
     assert rows[("I11", "N00535")][7] is None and rows[("I11", "N00535")][11] == 2023
-    assert "R13.kolada.utfall_skiljer" in out and "Indikatorer!K21" in out  # I17 typed 69, Kolada 70
+    assert "R15.kolada.utfall_skiljer" in out and "Indikatorer!K21" in out  # I17 typed 69, Kolada 70
     assert "senaste år med värde: 2023" in out
     log = XlsxBook(path, read_only=True).read_table(L.LOG, L.LOG_HEADERS[:1], L.LOG_HEADERS[1:]).frame
     assert sum(str(e).startswith("Kolada:") for e in log["Händelse"]) == 2
@@ -115,7 +115,7 @@ def test_check_reports_a_typed_outcome_that_differs(tmp_path, capsys):
     assert main(["check", str(path)]) == 1
     out = capsys.readouterr().out
     expected = str(fixture_value("U28900", "0181", 2025))
-    line = next(x for x in out.splitlines() if "R13.kolada.utfall_skiljer" in x and "K21" in x)
+    line = next(x for x in out.splitlines() if "R15.kolada.utfall_skiljer" in x and "K21" in x)
     assert "'66'" in line and expected in line and "2025" in line
 
 
@@ -155,7 +155,7 @@ def test_null_value_says_the_latest_year(tmp_path):
     path = workbook_with(tmp_path / "vp.xlsx", [["I11", "N00535", "0181", 2025, "T", None, "värde"]])
     with KoladaReplay() as server:
         result, _ = fetch(path, server, tmp_path)
-    finding = next(f for f in result.findings if f.rule == "R13.kolada.saknas")
+    finding = next(f for f in result.findings if f.rule == "R15.kolada.saknas")
     assert "2025" in finding.message and "senaste år med värde: 2023" in finding.message
     assert finding.where == "Kolada!D5"
 
@@ -178,7 +178,7 @@ def test_a_bad_row_is_a_finding_and_the_rest_is_fetched(tmp_path, bad, words):
     path = workbook_with(tmp_path / "vp.xlsx", [bad, GOOD])
     with KoladaReplay() as server:
         result, _ = fetch(path, server, tmp_path)
-    problems = [f for f in result.findings if f.rule == "R13.kolada.rad"]
+    problems = [f for f in result.findings if f.rule == "R15.kolada.rad"]
     assert len(problems) == 1 and words in problems[0].message
     assert problems[0].sheet == L.KOLADA and problems[0].cell.endswith("5")  # the bad row, not the good one
     assert by_kpi(result)[("I17", "U28900")][7] == fixture_value("U28900", "0181", 2025)
@@ -190,7 +190,7 @@ def test_429_is_retried(tmp_path):
         result, _ = fetch(path, server, tmp_path)
         assert server.requests[0] == server.requests[1]  # the same request again after the 429
     assert [r[7] for r in result.rows] == [50, fixture_value("U28900", "0181", 2025)]
-    assert "R13.kolada.rad" not in rules_of(result)
+    assert "R15.kolada.rad" not in rules_of(result)
 
 
 def test_a_slow_answer_times_out_as_a_finding(tmp_path):
@@ -284,7 +284,7 @@ def test_ribbon_button_fetches_into_kolada_values_only(tmp_path, monkeypatch):
     rows = table_below_header(applied(book)[L.KOLADA_VALUES])
     i17 = next(r for r in rows if r[0] == "I17")
     assert i17[7] == fixture_value("U28900", "0181", 2025) and i17[15] == "Källa: Kolada (RKA), CC BY 4.0"
-    assert "15 av 16 värden" in message and "R13" not in message.split("\n")[0]
+    assert "15 av 16 värden" in message and L.KOLADA_VALUES in message.split("\n")[0]
 
 
 def test_ribbon_button_without_network_shows_one_message_and_writes_nothing(tmp_path, monkeypatch):

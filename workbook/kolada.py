@@ -9,7 +9,7 @@ anything is written, so an interrupted or failed run leaves the workbook as it w
 HTTP goes through requests with requests-cache (an SQLite cache on disk: a second run asks the server
 only whether an answer changed) and urllib3's Retry (backoff on 429 and 5xx, Retry-After honoured).
 Ids are sent comma-separated, at most `kolada.max_ids` per dimension; every `next_url` page is read.
-Whether a value is above its comparison is the rulebook's decision (rules.kolada, R13).
+Whether a value is above its comparison is the rulebook's decision (rules.kolada, R15).
 """
 
 import getpass
@@ -147,7 +147,7 @@ class KoladaClient:
 def check_message_unreachable(book, url, exc):
     from rules.checks import check_message
 
-    return check_message(book, "R13.kolada.natverk", None, url=url, orsak=_network_reason(exc))
+    return check_message(book, "R15.kolada.natverk", None, url=url, orsak=_network_reason(exc))
 
 
 def _network_reason(exc):
@@ -210,7 +210,7 @@ def _text(value):
 
 
 def _row_finding(book, place, problem):
-    return check_finding(book, "R13.kolada.rad", place, problem=problem)
+    return check_finding(book, "R15.kolada.rad", place, problem=problem)
 
 
 def read_mapping(source, book, year=None, indicators=None):
@@ -500,12 +500,12 @@ def outcomes(rows, fetched, book, now, engine=None):
                 findings.append(_row_finding(book, r.places[L.KOLADA_KPI], f"{kpi} ({r.place_id}, {r.year}): {problem}."))
             elif value is None:
                 latest = fetched.latest.get((kpi, r.place_id, r.gender))
-                findings.append(check_finding(book, "R13.kolada.saknas", r.places[L.KOLADA_YEAR], kpi=kpi,
+                findings.append(check_finding(book, "R15.kolada.saknas", r.places[L.KOLADA_YEAR], kpi=kpi,
                                               kommun=r.place_id, kon=r.gender, ar=r.year,
                                               senaste=latest or "inget år"))
             elif r.compare and compare_value is None:
                 latest = fetched.latest.get((kpi, r.compare, r.gender))
-                findings.append(check_finding(book, "R13.kolada.saknas", r.places[L.KOLADA_YEAR], kpi=kpi,
+                findings.append(check_finding(book, "R15.kolada.saknas", r.places[L.KOLADA_YEAR], kpi=kpi,
                                               kommun=r.compare, kon=r.gender, ar=r.year,
                                               senaste=latest or "inget år"))
             if value is not None and compare_value is not None:
@@ -591,7 +591,7 @@ def _outputs_by_indicator(lines):
 
 
 def compare_findings(source, book, lines=None):
-    """R13 checks against the indicator table: a typed Utfall that differs from the fetched outcome,
+    """R15 checks against the indicator table: a typed Utfall that differs from the fetched outcome,
     and a KPI whose unit does not fit the indicator's. `lines`: Kolada-värden rows (None: read the
     sheet; no sheet or no rows: nothing to compare)."""
     if lines is None:
@@ -622,14 +622,14 @@ def compare_findings(source, book, lines=None):
             kpi_percent = unit_is_percent(units[0], book)
             if indicator_percent != kpi_percent:
                 findings.append(check_finding(
-                    book, "R13.kolada.enhet", place, indikatorns="procent" if indicator_percent else "tal",
+                    book, "R15.kolada.enhet", place, indikatorns="procent" if indicator_percent else "tal",
                     kpi=entry["kpis"][0], titel=entry["titles"][0], enhet=units[0] or "utan enhet"))
                 continue
         if typed is None or typed.missing or entry["outcome"] is None:
             continue
         fetched_value = v.parse_value(str(entry["outcome"]), place, book)
         if not _same(typed, fetched_value):
-            findings.append(check_finding(book, "R13.kolada.utfall_skiljer", place, skrivet=typed.text or typed.shown(),
+            findings.append(check_finding(book, "R15.kolada.utfall_skiljer", place, skrivet=typed.text or typed.shown(),
                                           hamtat=fetched_value.shown(), ar=entry["year"],
                                           kpi=", ".join(entry["kpis"]), blad=L.KOLADA_VALUES))
     return findings
@@ -687,7 +687,7 @@ def missing_findings(source, book):
     for position, record in enumerate(table.frame.to_dict("records")):
         if cell_value(record.get(L.KOLADA_VALUE)) is None and not _text(record.get("Anmärkning")):
             latest = cell_value(record.get(L.KOLADA_LATEST))
-            findings.append(check_finding(book, "R13.kolada.saknas", table.place(position, L.KOLADA_VALUE),
+            findings.append(check_finding(book, "R15.kolada.saknas", table.place(position, L.KOLADA_VALUE),
                                           kpi=_text(record.get(L.KOLADA_KPI)),
                                           kommun=_text(record.get(L.KOLADA_PLACE)), kon=_text(record.get(L.KOLADA_GENDER)),
                                           ar=_text(record.get(L.KOLADA_YEAR)),
@@ -696,7 +696,7 @@ def missing_findings(source, book):
 
 
 def check_findings(source, book):
-    """All R13 findings `vp check` and a refresh add: the mapping's rows, missing figures, typed
+    """All R15 findings `vp check` and a refresh add: the mapping's rows, missing figures, typed
     outcomes that differ and units that do not fit (nothing is fetched)."""
     if L.KOLADA not in source.sheet_names() and L.KOLADA_VALUES not in source.sheet_names():
         return []

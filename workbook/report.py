@@ -414,6 +414,14 @@ def _budget_result(doc, data):
                f" (budget {_mnkr(summary.total_budget)} mnkr, utfall/prognos {_mnkr(summary.total_actual)} mnkr, "
                f"avvikelse {_signed(total.deviation)} mnkr).")
     _paragraph(doc, total.explanation)
+    for finding in data.result.findings:  # RULES R2, one budget truth: never two adherences without saying which
+        rule = book.by_id.get(finding.rule)
+        if rule is not None and rule.decision == "budgetsanning":
+            _paragraph(doc, ("Två siffror för nämndens budget: ", "b"),
+                       "följsamheten ovan räknas från internbudgetens rader med utfall/prognos (avvikelse "
+                       f"{v.format_percent(summary.total_deviation, 2, signed=True)}); budgetföljsamhetens indikator "
+                       f"({finding.where}) har {v.format_percent(finding.stated, 2, signed=True)} inskrivet och bedöms "
+                       f"på det. Se bilaga A (regel {finding.rule}).")
     if summary.without_actual:
         _paragraph(doc, f"Utan utfall/prognos (ingår inte): {', '.join(map(str, summary.without_actual))}.")
 
@@ -445,6 +453,7 @@ def _kf_section(doc, data, outcome, goal_line, goal, members, first):
                                                      f"(regel {outcome.result.rule})")
     else:
         _paragraph(doc, outcome.result.explanation)
+    _analysis_part(doc, data, kf)
     if goal is None:
         return
     name = goal.name
@@ -460,6 +469,48 @@ def _kf_section(doc, data, outcome, goal_line, goal, members, first):
         _paragraph(doc, goal.result.explanation)
     if members:
         _indicator_table(doc, data, members, f"Tabell: indikatorer för nämndmål {name} (KF-mål {kf}).")
+
+
+def _state_header(section, data):
+    """"Utkast" on every page until the period is fixed, then "Fastställd av … den … (beslut …)"."""
+    state = data.result.state
+    line = state.line(data.book) if state is not None else data.book.data["approval"]["draft"]
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = paragraph.add_run(f"{line} – {data.period}")
+    run.bold = True
+
+
+def _analysis_part(doc, data, kf):
+    """The board's samlad bedömning for the KF goal and its actions (responsible, date), from Analys."""
+    state = data.result.state
+    rows = state.by_kf.get(v.key(kf), []) if state is not None else []
+    judgements = [r for r in rows if _blank_cell(r.indicator) and not _blank_cell(r.text)]
+    _heading(doc, f"Nämndens samlade bedömning, KF-mål {kf}", 3)
+    if judgements:
+        for row in judgements:
+            goal = "" if _blank_cell(row.goal) else f"Nämndmål {cell_value(row.goal)}: "
+            _paragraph(doc, goal + str(cell_value(row.text)).strip())
+    else:
+        _paragraph(doc, (f"Ingen samlad bedömning är skriven för {data.period} (bladet {L.ANALYSIS}).", "i"))
+    actions = [r for r in rows if not _blank_cell(r.action) or (not _blank_cell(r.indicator) and not _blank_cell(r.text))]
+    if not actions:
+        return
+    table = []
+    for row in actions:
+        about = str(cell_value(row.indicator) or cell_value(row.goal) or f"KF-mål {kf}")
+        what = str(cell_value(row.action) or "").strip() or f"Ingen åtgärd: {str(cell_value(row.text)).strip()}"
+        why = "" if _blank_cell(row.text) or _blank_cell(row.action) else f" ({str(cell_value(row.text)).strip()})"
+        due = cell_value(row.due)
+        table.append([about, what + why, str(cell_value(row.responsible) or "–"),
+                      due.strftime("%Y-%m-%d") if hasattr(due, "strftime") else str(due or "–")])
+    _table(doc, f"Tabell: åtgärder för KF-mål {kf} ({data.period}).", ["Gäller", "Åtgärd", "Ansvarig", "Klart senast"],
+           table, [2.0, 9.0, 3.2, 2.4])
+
+
+def _blank_cell(value):
+    value = cell_value(value)
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _dominant(row, book):
@@ -552,7 +603,7 @@ def _economy(doc, data):
         rows.append([str(line.area), _mnkr(line.budget), _mnkr(line.actual), _signed(r.deviation),
                      f"{v.format_fixed(r.adherence * 100, 1)} %", _mark(book, r.colour)])
         fills[(index, 5)] = book.data["fills"].get(r.colour)
-        chart_lines.append((line.area, line.budget, line.actual))
+        chart_lines.append((line.area, float(line.budget), float(line.actual)))
     bold = ()
     if summary and summary.total is not None:
         t = summary.total
@@ -580,7 +631,7 @@ def _economy(doc, data):
         _paragraph(doc, f"Besparingen på {rate} % kan inte räknas: markeringen Volymbaserad eller ett belopp i "
                         "internbudgeten går inte att läsa (se bilaga A).")
     else:
-        difference = summary.saving_stated - summary.saving
+        difference = summary.saving_difference
         _paragraph(doc, f"Besparing {rate} % på den ej volymbaserade verksamheten: bas {_mnkr(summary.saving_base)} "
                         f"mnkr (raderna med Volymbaserad = NEJ) ger {_signed(summary.saving)} mnkr (regel "
                         f"R8.base.ej_volymbaserad). Planens angivna besparing är {_signed(summary.saving_stated)} mnkr "
@@ -650,6 +701,7 @@ def render_document(data):
     section = _page(doc)
     board = data.book.data["plan"].get("board", "")
     _footer(section, f"{board} – uppföljning {data.period}")
+    _state_header(section, data)
     props = doc.core_properties
     props.title = f"{board}: uppföljning {data.period}"
     props.subject = data.book.data["plan"]["name"]
