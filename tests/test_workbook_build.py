@@ -99,7 +99,7 @@ def test_sheet_order_and_titles(books):
         assert names[0] == L.OVERVIEW and names[-2:] == [L.FINDINGS, L.LOG]
         assert names[1:6] == [L.INDICATORS, L.GOALS, L.KF_GOALS, L.ANALYSIS, L.BUDGET]
         assert names[-7:-5] == [L.RULES, L.RULEBOOK]  # output sheets last
-        assert names[-5:-2] == [L.HISTORY, L.APPROVALS, L.KOLADA_VALUES]
+        assert names[-5:-2] == [L.HISTORY, L.KOLADA_VALUES, L.APPROVALS]
         assert names[-8] == L.KOLADA  # the Kolada mapping (input) just before the rules
         for ws in wb.worksheets:
             assert ws["A1"].value and ws["A1"].font.b, ws.title
