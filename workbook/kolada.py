@@ -284,13 +284,13 @@ def read_mapping(source, book, year=None, indicators=None):
 
 
 def _read_year(raw, default, book, problems, where):
+    """The row's year; blank: --year, else the plan year. An unreadable year is a problem of the row."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return default if default is not None else book.year
     try:
         return v.parse_whole(raw, where, 1990, 2100, "ett år (t.ex. 2024)", book)
-    except VPInputError as exc:
+    except VPInputError:
         problems.append((where, f"'{_text(raw)}' är inget år; skriv t.ex. {book.year - 1}."))
-        del exc
         return None
 
 
@@ -630,7 +630,7 @@ def compare_findings(source, book, lines=None):
         fetched_value = v.parse_value(str(entry["outcome"]), place, book)
         if not _same(typed, fetched_value):
             findings.append(check_finding(book, "R15.kolada.utfall_skiljer", place, skrivet=typed.text or typed.shown(),
-                                          hamtat=fetched_value.shown(), ar=entry["year"],
+                                          hamtat=str(entry["outcome"]), ar=entry["year"],
                                           kpi=", ".join(entry["kpis"]), blad=L.KOLADA_VALUES))
     return findings
 
