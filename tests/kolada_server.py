@@ -1,7 +1,7 @@
 """A local stand-in for Kolada's API v3 on 127.0.0.1, replaying tests/fixtures/kolada_v3.json.
 
 Routes as v3 documents them: /v3/kpi/{ids}, /v3/kpi?title=, /v3/data/kpi/{ids}/municipality/{ids}
-[/year/{years}], /v3/oudata/... (none here). Answers are {"values", "count", "next_url"}; a page holds
+[/year/{years}], /v3/oudata/kpi/{ids}/ou/{ids}[/year/{years}] (rows keyed "ou"). Answers are {"values", "count", "next_url"}; a page holds
 at most `page_size` rows (small, to make the client follow next_url). Answers carry an ETag and a
 matching If-None-Match gets 304. Special KPI ids (known to the metadata) misbehave on purpose in data answers:
   U99429  answers 429 (Retry-After: 0) the first time (any route), then normally
@@ -32,6 +32,7 @@ class KoladaReplay:
         self.kpi = {k["id"]: k for k in fixture["kpi"]}
         self.municipalities = {m["id"] for m in fixture["municipalities"]}
         self.data = list(fixture["data"])
+        self.unit_data = list(fixture.get("ou_data", []))
         for n in range(extra_kpis):  # for the benchmark: many KPIs with one value each
             kpi = f"X{n:05d}"
             self.kpi[kpi] = {"id": kpi, "title": f"Testnyckeltal {n}, andel (%)"}
@@ -102,6 +103,8 @@ class KoladaReplay:
             return self.send(request, 200, {"result": []})
         if route[:1] == ["data"] and len(route) >= 4 and route[1] == "kpi" and route[3] == "municipality":
             return self.values(request, route, query)
+        if route[:1] == ["oudata"] and len(route) >= 4 and route[1] == "kpi" and route[3] == "ou":
+            return self.unit_values(request, route, query)
         return self.send(request, 404, {"error": "unknown route"})
 
     def kpis(self, request, route, query):
@@ -123,6 +126,13 @@ class KoladaReplay:
         if any(m not in self.municipalities for m in munis):
             return self.send(request, 404, {"error": "municipality not found"})
         rows = [r for r in self.data if r["kpi"] in kpis and r["municipality"] in munis
+                and (years is None or str(r["period"]) in years)]
+        return self.page(request, rows, query)
+
+    def unit_values(self, request, route, query):
+        kpis, units = route[2].split(","), route[4].split(",")
+        years = route[6].split(",") if len(route) >= 7 and route[5] == "year" else None
+        rows = [r for r in self.unit_data if r["kpi"] in kpis and r["ou"] in units
                 and (years is None or str(r["period"]) in years)]
         return self.page(request, rows, query)
 

@@ -335,3 +335,15 @@ def test_no_dns_one_swedish_line(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) >= 1 and err[-1].startswith("Fel: Kolada (http://kolada.example.invalid/v3) gick inte att nå")
     assert "DNS" in err[-1] and path.read_bytes() == before
+
+
+def test_a_unit_row_is_fetched_from_oudata(tmp_path):
+    """An organisational unit (OU id) is asked for through /oudata/…/ou/…, not /data/…/municipality/…."""
+    path = workbook_with(tmp_path / "vp.xlsx", [["I07", "U28112", "V15E018100101", 2025, "T", None, "värde"], GOOD],
+                         {"I07": None})
+    with KoladaReplay() as server:
+        result, _ = fetch(path, server, tmp_path)
+        assert any(p.startswith("/v3/oudata/kpi/U28112/ou/V15E018100101/year/2025") for p in server.requests)
+    ou = next(row for row in result.rows if row[1] == "U28112")
+    expected = next(r for r in DATA["ou_data"] if r["ou"] == "V15E018100101")["values"][0]["value"]
+    assert ou[4] == "V15E018100101" and ou[7] == expected and ou[10] == "86\u00a0%"
