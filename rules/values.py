@@ -119,6 +119,12 @@ def format_fixed(x, decimals):
     return MINUS + text[1:] if text.startswith("-") and text.strip("-0,") else text.lstrip("-")
 
 
+def format_mnkr(x):
+    """An amount in mnkr as the plan writes it: one decimal at least (112,0), two when typed (10,15)."""
+    text = format_number(x, 2)
+    return text if "," in text else text + ",0"
+
+
 def format_percent(fraction, decimals=2, signed=False):
     text = format_number(round(fraction * 100, decimals), decimals)
     if signed and fraction > 0:

@@ -125,7 +125,7 @@ def test_the_log_names_the_statuses_that_moved(example):
 def test_check_finds_a_planted_bad_value_and_a_wrong_sum(example, capsys):
     assert main(["check", str(example)]) == 1  # the plan's saving (R8), and nothing else
     out = capsys.readouterr().out
-    assert out.count("\n- [") == 0 and out.startswith(f"- [{PLAN_SAVING}] Besparing: planens besparing -1,7 mnkr")
+    assert out.count("\n- [") == 0 and out.startswith(f"- [{PLAN_SAVING}] Besparing: planens besparing \u22121,7\u00a0mnkr")
     wb = openpyxl.load_workbook(example)
     bad = cell_of(example, L.INDICATORS, "Utfall", "Id", "I03")
     wb[L.INDICATORS][bad] = "sextiofem"

@@ -152,7 +152,7 @@ def test_kontrollera_writes_only_the_findings_sheet():
 def test_kontrollera_on_the_example_finds_only_the_plans_saving():
     book = remote_book()
     message = ribbon.run("kontrollera", book=book)
-    assert "1 fynd" in message and "planens besparing -1,7 mnkr" in message
+    assert "1 fynd" in message and "planens besparing \u22121,7\u00a0mnkr" in message
     assert {sheet for sheet, _, _ in touched(book)} <= {L.FINDINGS}
 
 

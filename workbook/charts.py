@@ -15,8 +15,9 @@ matplotlib.use("Agg")
 
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from rules.values import format_number  # noqa: E402
+from rules.values import format_mnkr, format_number  # noqa: E402
 
 INK = "#000000"
 DARK = "#1F3864"        # utfall bars and headings: 12:1 against white
@@ -46,11 +47,13 @@ def _style():
                          "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK})
 
 
-def status_bars(groups, statuses, fills, symbols):
+def status_bars(groups, statuses, fills, symbols, counted=None):
     """A stacked horizontal bar per group ("KF-mål", "Nämndmål") of how many have each status.
 
-    `groups` = [(name, {status: count})] in the order to show, `statuses` the order of the segments.
+    `groups` = [(name, {status: count})] in the order to show, `statuses` the order of the segments,
+    `counted(status, count)` the word the alt text says after a count ("1 uppfyllt", "2 uppfyllda").
     """
+    counted = counted or (lambda status, count: status.lower())
     _style()
     fig = Figure(figsize=(6.3, 0.55 + 0.55 * len(groups)))
     ax = fig.subplots()
@@ -76,7 +79,7 @@ def status_bars(groups, statuses, fills, symbols):
               frameon=False, fontsize=8.5, handlelength=1.6)
     parts = []
     for name, counts in groups:
-        said = ", ".join(f"{counts.get(s, 0)} {s.lower()}" for s in statuses if counts.get(s, 0))
+        said = ", ".join(f"{counts[s]} {counted(s, counts[s])}" for s in statuses if counts.get(s, 0))
         parts.append(f"{name}: {said or 'inga'}")
     alt = "Liggande staplar med antal per status. " + ". ".join(parts) + "."
     return Chart(_png(fig), alt, 15.5)
@@ -101,15 +104,16 @@ def budget_bars(lines):
     for bars in (budget, actual):
         for bar in bars:
             ax.text(bar.get_width() + largest * 0.01, bar.get_y() + bar.get_height() / 2,
-                    format_number(bar.get_width(), 2), va="center", fontsize=7.5, color=INK)
+                    format_mnkr(bar.get_width()), va="center", fontsize=7.5, color=INK)
     ax.set_yticks(list(positions), names)
     ax.invert_yaxis()
     ax.set_xlim(0, largest * 1.15)
     ax.set_xlabel("mnkr")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: format_number(x)))  # decimal comma, as the table
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.legend(loc="lower right", frameon=True, fontsize=8)
-    said = "; ".join(f"{area}: budget {format_number(b, 2)}, utfall/prognos {format_number(a, 2)}"
+    said = "; ".join(f"{area}: budget {format_mnkr(b)}, utfall/prognos {format_mnkr(a)}"
                      for area, b, a in lines)
     alt = f"Liggande staplar, budget och utfall/prognos i mnkr per verksamhetsområde. {said}."
     return Chart(_png(fig), alt, 15.5)

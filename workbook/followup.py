@@ -56,19 +56,26 @@ class PeriodCell:
     raw: object = None
 
 
-def _is_label(value):
-    return isinstance(value, str) and v.fold(value).rstrip(":").strip() == v.fold(L.PERIOD_LABEL)
+def _is_label(value, label=L.PERIOD_LABEL):
+    return isinstance(value, str) and v.fold(value).rstrip(":").strip() == v.fold(label)
+
+
+def read_labelled_cell(source, label, row, column):
+    """The input cell right of `label` above the overview's table (first match in the top rows); where
+    the builder puts it (`row`, `column`) when the label is missing. The period, the dnr and the
+    proposed decision are read this way; a refresh never writes them."""
+    if L.OVERVIEW in source.sheet_names():
+        for number, cells in source.read_rows(L.OVERVIEW, L.HEADER_SEARCH_ROWS):
+            for found in sorted(cells):
+                if _is_label(cells[found], label):
+                    place = Place(L.OVERVIEW, f"{column_letter(found + 1)}{number}")
+                    return PeriodCell(place, number, found + 1, True, cell_value(cells.get(found + 1)))
+    return PeriodCell(Place(L.OVERVIEW, f"{column_letter(column)}{row}"), row, column, False)
 
 
 def read_period_cell(source):
-    """The cell right of the label on the overview sheet (first match in the top rows)."""
-    if L.OVERVIEW in source.sheet_names():
-        for number, cells in source.read_rows(L.OVERVIEW, L.HEADER_SEARCH_ROWS):
-            for column in sorted(cells):
-                if _is_label(cells[column]):
-                    place = Place(L.OVERVIEW, f"{column_letter(column + 1)}{number}")
-                    return PeriodCell(place, number, column + 1, True, cell_value(cells.get(column + 1)))
-    return PeriodCell(Place(L.OVERVIEW, f"B{L.PERIOD_ROW}"), L.PERIOD_ROW, 2, False)
+    """The cell right of the period's label on the overview sheet."""
+    return read_labelled_cell(source, L.PERIOD_LABEL, L.PERIOD_ROW, 2)
 
 
 @dataclass

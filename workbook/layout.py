@@ -124,6 +124,10 @@ UNKNOWN_GOAL = "Okänt nämndmål"
 # the period in B3). A refresh reads it and never writes it; only `vp refresh FIL --period P` does.
 PERIOD_LABEL = "Uppföljningsperiod"
 PERIOD_ROW = 3
+# The report's diary number and proposed decision, typed beside the period (labels in C3 and G3, the
+# values right of them: D3, and H3 in the wide Förklaring column). Read like the period, never written.
+DNR_LABEL, DNR_COLUMN = "Diarienummer", 3
+PROPOSAL_LABEL, PROPOSAL_COLUMN = "Förslag till beslut", 7
 # One row per item (KF goal, board goal, indicator, budget row, the budget in total) and period.
 PERIOD = "Period"
 LEVEL_BUDGET, LEVEL_BUDGET_TOTAL = "Budget", "Budget totalt"

@@ -327,9 +327,9 @@ def saving_findings(lines, book):
         return []
     difference = float(Decimal(repr(stated)) - Decimal(repr(computed)))
     return [Finding("R8.base.ej_volymbaserad", L.SAVING, "", (
-        f"{L.SAVING}: planens besparing {v.format_number(stated)} mnkr (regelboken, saving.stated) men "
-        f"{v.format_number(computed)} mnkr beräknat från raderna med {L.VOLUME_BASED} = NEJ i {L.BUDGET} (bas "
-        f"{v.format_number(base)} mnkr); skillnad {v.format_number(difference)} mnkr. Planens siffra är nämndens "
+        f"{L.SAVING}: planens besparing {v.format_number(stated)}\u00a0mnkr (regelboken, saving.stated) men "
+        f"{v.format_number(computed)}\u00a0mnkr beräknat från raderna med {L.VOLUME_BASED} = NEJ i {L.BUDGET} (bas "
+        f"{v.format_number(base)}\u00a0mnkr); skillnad {v.format_number(difference)}\u00a0mnkr. Planens siffra är nämndens "
         f"beslut; kontrollera markeringarna i {L.VOLUME_BASED}."), stated=stated, computed=computed)]
 
 
