@@ -138,7 +138,7 @@ def test_check_finds_a_planted_bad_value_and_a_wrong_sum(example, capsys):
     assert f"Indikatorer!{bad}: 'sextiofem'" in out
     total = cell_of(example, L.BUDGET, L.PROPOSAL, L.AREA, "Summa verksamhetsområde LSS")
     assert f"Internbudget!{total}: Summa verksamhetsområde LSS ({L.PROPOSAL}): angiven summa 783,9 men raderna " \
-           "summerar till 784,4 (skillnad -0,5). (regel R10.sum.avviker)" in out
+           "summerar till 784,4 (skillnad \u22120,5). (regel R10.sum.avviker)" in out
     assert "angiven summa 874,3 men raderna summerar till 874,8" in out
     assert example.read_bytes() == before  # check writes nothing
 
