@@ -584,7 +584,7 @@ def _period_cell(ws, book, example):
     cell.fill = PERIOD_FILL
     cell.font = BOLD
     cell.number_format = "@"
-    names = [f"{name} {book.year}" for name in book.data["followup"]["periods"]]
+    names = [f"{name} {book.year}" for name in book.data["followup"]["periods"] + book.data["followup"].get("months", [])]
     dv = DataValidation(type="list", formula1='"' + ",".join(names) + '"', allow_blank=True, showErrorMessage=True,
                         errorTitle=L.PERIOD_LABEL, error=f"Skriv {', '.join(names)}.",
                         promptTitle=L.PERIOD_LABEL, showInputMessage=True,

@@ -117,3 +117,37 @@ def budget_bars(lines):
                      for area, b, a in lines)
     alt = f"Liggande staplar, budget och utfall/prognos i mnkr per verksamhetsområde. {said}."
     return Chart(_png(fig), alt, 15.5)
+
+
+def prognosis_line(months):
+    """The economy's utfall/prognos in total month by month, against the budget, the amounts written at
+    each point (the table's decimals).
+
+    `months` = [(month name, budget, utfall/prognos)] in mnkr, in the year's order.
+    """
+    _style()
+    fig = Figure(figsize=(6.3, 2.6))
+    ax = fig.subplots()
+    names = [name for name, _, _ in months]
+    positions = list(range(len(months)))
+    ax.plot(positions, [b for _, b, _ in months], color=INK, linewidth=1.2, linestyle="--", marker="s",
+            markersize=4, markerfacecolor="white", label="Budget")
+    ax.plot(positions, [a for _, _, a in months], color=DARK, linewidth=1.8, marker="o", markersize=5,
+            label="Utfall/prognos")
+    for position, (_, _, actual) in zip(positions, months):
+        ax.annotate(format_mnkr(actual), (position, actual), textcoords="offset points", xytext=(0, 7),
+                    ha="center", fontsize=7.5, color=INK)
+    ax.set_xticks(positions, names)
+    ax.set_ylabel("mnkr")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: format_number(y)))
+    low = min(min(b, a) for _, b, a in months)
+    high = max(max(b, a) for _, b, a in months)
+    margin = max((high - low) * 0.25, high * 0.005, 0.5)
+    ax.set_ylim(low - margin, high + margin)
+    ax.set_xlim(-0.5, len(months) - 0.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="lower right", frameon=True, fontsize=8)
+    said = "; ".join(f"{name}: utfall/prognos {format_mnkr(a)} mot budget {format_mnkr(b)}" for name, b, a in months)
+    alt = f"Linjediagram, utfall/prognos i mnkr per månad mot budgeten. {said}."
+    return Chart(_png(fig), alt, 15.5)

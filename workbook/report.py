@@ -44,7 +44,7 @@ from rules.text import render, sentence_of
 
 from . import charts
 from . import layout as L
-from .followup import PeriodMissing, read_labelled_cell
+from .followup import PeriodMissing, months_recorded, read_labelled_cell
 from .refresh import run_refresh
 from .tables import NotAVPWorkbook, cell_value
 
@@ -667,6 +667,7 @@ def _economy(doc, data):
         _paragraph(doc, "Inget utfall eller prognos är inskrivet i internbudgeten.")
     if chart_lines:
         _picture(doc, charts.budget_bars(chart_lines), "Figur 2. Budget och utfall/prognos per verksamhetsområde, mnkr.")
+    _months(doc, data)
     _heading(doc, "Fördelning av gemensamma kostnader", 2)
     _paragraph(doc, f"Som arbetsboken räknar dem på bladet {L.SPLITS} (plan 1.6.2); delarna summerar till det "
                     "avrundade beloppet.").paragraph_format.keep_with_next = True
@@ -688,6 +689,38 @@ def _economy(doc, data):
                         f"{data.rule_note('R8.base.ej_volymbaserad')}. Planens angivna besparing är "
                         f"{_signed(summary.saving_stated)}{NBSP}mnkr (nämndens beslut)"
                         + (f"; skillnad {_signed(difference)}{NBSP}mnkr, se bilaga A." if difference else "; de stämmer."))
+
+
+def _months(doc, data):
+    """The economy's monthly follow-up (item 4): utfall/prognos in total for each month stored in
+    Historik, its change from the month before and its adherence as that month's refresh decided it."""
+    book = data.book
+    months = [m for m in months_recorded(data.result.follow.history, book.year) if m.actual is not None]
+    if not months:
+        return
+    _heading(doc, "Prognos per månad", 2)
+    first, last = months[0], months[-1]
+    change = last.actual - first.actual
+    _paragraph(doc, f"Utfall/prognos för nämnden i sin helhet, som månadsuppföljningarna sparade dem på bladet "
+                    f"{L.HISTORY} ({len(months)} {_plural(len(months), 'månad', 'månader')}). "
+                    + (f"Från {_amount(first.actual)} i {first.period.name.lower()} till {_amount(last.actual)} i "
+                       f"{last.period.name.lower()}: {_signed(change)}{NBSP}mnkr." if len(months) > 1 else ""))
+    rows, fills, before = [], {}, None
+    for index, month in enumerate(months):
+        moved = "–" if before is None else _signed(month.actual - before)
+        adherence = "–" if month.adherence is None else _percent(month.adherence * 100,
+                                                                  book.data["budget"]["round_decimals"])
+        rows.append([month.period.text, _mnkr(month.budget), _mnkr(month.actual), moved, adherence,
+                     _mark(book, month.colour)])
+        if book.data["fills"].get(month.colour):
+            fills[(index, 5)] = book.data["fills"][month.colour]
+        before = month.actual
+    _table(doc, "Tabell: budget och utfall/prognos per månad, förändring mot månaden före (mnkr).",
+           ["Månad", "Budget", "Utfall/prognos", "Förändring", "Följsamhet", "Bedömning"], rows,
+           [3.6, 2.3, 2.6, 2.5, 2.4, 3.2], fills)
+    if len(months) > 1:
+        chart = charts.prognosis_line([(m.period.name[:3], m.budget, m.actual) for m in months])
+        _picture(doc, chart, "Figur 3. Utfall/prognos per månad mot budget, mnkr.")
 
 
 def _appendix(doc, data):
