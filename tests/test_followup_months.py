@@ -70,4 +70,4 @@ def test_the_report_shows_the_prognosis_month_by_month(months):
     assert [line[3] for line in table[1:]] == ["–", "+2,5", "\u22121,25"]
     assert any(p.text.startswith("Figur 3. Utfall/prognos per månad") for p in document.paragraphs)
     alt = document.inline_shapes[-1]._inline.docPr.get("descr")
-    assert "Jan: utfall/prognos" in alt and "Mar: utfall/prognos" in alt
+    assert "Januari: utfall/prognos" in alt and "Mars: utfall/prognos" in alt

@@ -82,7 +82,7 @@ def status_bars(groups, statuses, fills, symbols, counted=None):
         said = ", ".join(f"{counts[s]} {counted(s, counts[s])}" for s in statuses if counts.get(s, 0))
         parts.append(f"{name}: {said or 'inga'}")
     alt = "Liggande staplar med antal per status. " + ". ".join(parts) + "."
-    return Chart(_png(fig), alt, 15.5)
+    return Chart(_png(fig), alt, 13.0)  # the first page holds the proposal, the summary and the budget
 
 
 def budget_bars(lines):
@@ -147,7 +147,7 @@ def prognosis_line(months):
     ax.set_xlim(-0.5, len(months) - 0.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(loc="lower right", frameon=True, fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False, fontsize=8.5)
     said = "; ".join(f"{name}: utfall/prognos {format_mnkr(a)} mot budget {format_mnkr(b)}" for name, b, a in months)
     alt = f"Linjediagram, utfall/prognos i mnkr per månad mot budgeten. {said}."
     return Chart(_png(fig), alt, 15.5)

@@ -596,7 +596,7 @@ def _indicator_table(doc, data, members, caption, level=4):
         said = data.said(trend.explanation) if trend and data.previous is not None else ""
         explanations.append((ident, explanation, said))
     _table(doc, caption, ["Indikator", "Ingående värde", "Riktvärde", "Utfall", "Bedömning", "Trend"], rows,
-           [6.0, 2.3, 2.1, 2.1, 2.3, 2.3], fills)
+           [5.4, 2.3, 2.1, 1.9, 2.4, 2.5], fills)
     _heading(doc, "Förklaringar", level)
     for ident, explanation, trend in explanations:
         paragraph = _paragraph(doc, (f"{ident}: ", "b"), explanation)
@@ -701,10 +701,12 @@ def _months(doc, data):
     _heading(doc, "Prognos per månad", 2)
     first, last = months[0], months[-1]
     change = last.actual - first.actual
+    moved = ("ökade med" if change > 0 else "minskade med") if change else "var oförändrad,"
     _paragraph(doc, f"Utfall/prognos för nämnden i sin helhet, som månadsuppföljningarna sparade dem på bladet "
-                    f"{L.HISTORY} ({len(months)} {_plural(len(months), 'månad', 'månader')}). "
-                    + (f"Från {_amount(first.actual)} i {first.period.name.lower()} till {_amount(last.actual)} i "
-                       f"{last.period.name.lower()}: {_signed(change)}{NBSP}mnkr." if len(months) > 1 else ""))
+                    f"{L.HISTORY} ({len(months)}{NBSP}{_plural(len(months), 'månad', 'månader')}). "
+                    + (f"Prognosen {moved} {_amount(abs(change))} från {first.period.name.lower()} "
+                       f"({_amount(first.actual)}) till {last.period.name.lower()} ({_amount(last.actual)})."
+                       if len(months) > 1 else "")).paragraph_format.keep_with_next = True
     rows, fills, before = [], {}, None
     for index, month in enumerate(months):
         moved = "–" if before is None else _signed(month.actual - before)
@@ -719,7 +721,9 @@ def _months(doc, data):
            ["Månad", "Budget", "Utfall/prognos", "Förändring", "Följsamhet", "Bedömning"], rows,
            [3.6, 2.3, 2.6, 2.5, 2.4, 3.2], fills)
     if len(months) > 1:
-        chart = charts.prognosis_line([(m.period.name[:3], m.budget, m.actual) for m in months])
+        short = len(months) > 6  # twelve month names fit the page only shortened
+        chart = charts.prognosis_line([(m.period.name[:3] if short else m.period.name, m.budget, m.actual)
+                                       for m in months])
         _picture(doc, chart, "Figur 3. Utfall/prognos per månad mot budget, mnkr.")
 
 
@@ -727,7 +731,7 @@ def _appendix(doc, data):
     book, result = data.book, data.result
     _heading(doc, "Bilaga A. Kontrollens fynd", 1)
     _paragraph(doc, "Samma fynd som vp check och knappen Kontrollera listar: värden som inte går att läsa, summor "
-                    "som inte stämmer och skillnader mot planens siffror.")
+                    "som inte stämmer och skillnader mot planens siffror.").paragraph_format.keep_with_next = True
     if result.findings:
         rows = [[f.where or "–", f.rule, f.message] for f in result.findings]
         _table(doc, "Tabell: kontrollens fynd.", ["Plats", "Regel", "Beskrivning"], rows, [2.8, 4.6, 9.2])
