@@ -332,6 +332,10 @@ def test_the_rapport_button_writes_the_same_report_from_live_excel(tmp_path):
     document = docx.Document(out)
     assert len([h for h in headings(document, 2) if h.startswith("KF-mål ")]) == 6
     assert len(indicator_rows(document)) == 24
+    # the proposed decision typed on Översikt, read through xlwings as through the file
+    proposal = openpyxl.load_workbook(EXAMPLE)[L.OVERVIEW].cell(L.PERIOD_ROW, L.PROPOSAL_COLUMN + 1).value
+    texts = [p.text for p in document.paragraphs]
+    assert texts[texts.index("Förslag till beslut") + 1] == f"1. {proposal.splitlines()[0]}" and "Obs:" not in message
     # a workbook that is not saved in a folder (the remote engine's, a new book) has no place beside it
     text = ribbon.run("rapport", book=remote_book())
     assert text.startswith("VP kunde inte skriva rapporten") and "Spara arbetsboken" in text
