@@ -638,8 +638,8 @@ def _economy(doc, data):
     book, summary = data.book, data.result.budget
     _heading(doc, "Ekonomi", 1)
     _heading(doc, "Budgetföljsamhet per verksamhetsområde", 2)
-    _paragraph(doc, f"Budget är förslaget till budget {book.year}. Avvikelse = budget − utfall/prognos: + är överskott, "
-                    f"− är underskott. Följsamhet = 100{NBSP}% − |avvikelse| / budget, avrundad till en decimal"
+    _paragraph(doc, f"Budget är förslaget till budget {book.year}. Avvikelse = budget − utfall/prognos: + är "
+                    f"överskott, − är underskott. Följsamhet = 100{NBSP}% − |avvikelse| / budget, avrundad till en decimal"
                     f"{data.rule_note('R5')}.")
     rows, fills, chart_lines = [], {}, []
     for index, line in enumerate(summary.lines if summary else ()):
@@ -688,7 +688,8 @@ def _economy(doc, data):
                         f"(raderna med Volymbaserad = NEJ) ger {_signed(summary.saving)}{NBSP}mnkr"
                         f"{data.rule_note('R8.base.ej_volymbaserad')}. Planens angivna besparing är "
                         f"{_signed(summary.saving_stated)}{NBSP}mnkr (nämndens beslut)"
-                        + (f"; skillnad {_signed(difference)}{NBSP}mnkr, se bilaga A." if difference else "; de stämmer."))
+                        + (f"; skillnad {_signed(difference)}{NBSP}mnkr, se bilaga A." if difference
+                           else "; de stämmer."))
 
 
 def _months(doc, data):
