@@ -130,7 +130,7 @@ def test_every_table_fits_inside_the_text_width(reports, which):
 def test_the_proposal_and_the_dnr_come_from_the_overview_and_survive_a_refresh(reports):
     path, document = reports[0], reports[3]
     sheet = openpyxl.load_workbook(path)[L.OVERVIEW]  # after two refreshes
-    labels = {sheet.cell(L.PERIOD_ROW, c).value: sheet.cell(L.PERIOD_ROW, c + 1).value for c in range(1, 12)}
+    labels = {sheet.cell(L.PERIOD_ROW, c).value: sheet.cell(L.PERIOD_ROW, c + 1).value for c in range(1, 16)}
     dnr, proposal = labels[L.DNR_LABEL], labels[L.PROPOSAL_LABEL]
     assert dnr and proposal and "\n" in proposal  # the example's inputs, kept by both refreshes
     texts = [p.text for p in document.paragraphs]
@@ -146,12 +146,12 @@ def test_an_empty_proposal_is_said_not_made_up(tmp_path, capsys):
     out = tmp_path / "tom.docx"
     assert main(["report", str(path), "--period", "Delår 1 2025", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "Obs: Översikt!H3 (Förslag till beslut) är tom" in printed
-    assert "Obs: Översikt!D3 (Diarienummer) är tom" in printed
+    assert "Obs: Översikt!M3 (Förslag till beslut) är tom" in printed
+    assert "Obs: Översikt!K3 (Diarienummer) är tom" in printed
     texts = [p.text for p in docx.Document(out).paragraphs]
     start = texts.index("Förslag till beslut")
-    assert texts[start + 1].startswith("⚠ Förslaget till beslut saknas: skriv det i Översikt!H3")
-    assert "Diarienummer: saknas (skriv det i Översikt!D3)" in texts
+    assert texts[start + 1].startswith("⚠ Förslaget till beslut saknas: skriv det i Översikt!M3")
+    assert "Diarienummer: saknas (skriv det i Översikt!K3)" in texts
 
 
 # --- the municipality's template ----------------------------------------------------------------------

@@ -613,6 +613,8 @@ def _period_cell(ws, book, example):
         note = DataValidation(allow_blank=True, promptTitle=label, prompt=prompt, showInputMessage=True)
         note.add(cell.coordinate)
         ws.add_data_validation(note)
+        ws.column_dimensions[get_column_letter(column)].width = 20
+        ws.column_dimensions[get_column_letter(column + 1)].width = 60 if column == L.PROPOSAL_COLUMN else 18
 
 
 def _history(wb, title):
