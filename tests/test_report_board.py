@@ -264,3 +264,23 @@ def test_pdf_is_tagged_pdf_ua_swedish_with_its_title_and_no_near_empty_page(repo
     pages = [page.extract_text() for page in reader.pages]
     footer = len(f"{board} – uppföljning Delår 2 2025 – dnr ON 2025/0123 – sida 10")
     assert all(len(text) > footer + 600 for text in pages[:-1]), [len(t) for t in pages]  # no near-empty page
+
+
+def test_a_word_template_dotx_is_used_like_a_docx(reports):
+    """Word saves a municipality's template as .dotx: the same package with another content type."""
+    path = reports[0]
+    source = make_template(path.parent)
+    template = path.with_name("MALL.dotx")
+    with zipfile.ZipFile(source) as docx_package, zipfile.ZipFile(template, "w") as dotx_package:
+        for item in docx_package.infolist():
+            data = docx_package.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"wordprocessingml.document.main+xml", b"wordprocessingml.template.main+xml")
+            dotx_package.writestr(item, data)
+    with pytest.raises(ValueError):
+        docx.Document(template)  # python-docx alone refuses a template
+    out = path.with_name("dotx-rapport.docx")
+    assert main(["report", str(path), "--out", str(out), "--template", str(template)]) == 0
+    document = docx.Document(out)
+    assert "Södertälje kommun – Omsorgskontoret" in document.sections[0].header.paragraphs[0].text
+    assert "Förslag till beslut" in headings(document, 1)
