@@ -110,6 +110,7 @@ EXAMPLE_VOLUMES = {
 # The follow-up period the example's outcomes are for (the empty workbook has none: the first
 # `vp refresh` names it with --period, or a person types it).
 EXAMPLE_PERIOD = "Delår 1 2025"
+MAX_ROWS = 1048576  # Excel's last row
 EXAMPLE_DNR = "ON 2025/0123"  # an example's diary number and proposal (the empty workbook leaves them empty)
 EXAMPLE_PROPOSAL = ("Omsorgsnämnden godkänner uppföljningen av verksamhetsplanen.\n"
                     "Omsorgsnämnden överlämnar uppföljningen till kommunstyrelsen.")
@@ -615,6 +616,8 @@ def _period_cell(ws, book, example):
         ws.add_data_validation(note)
         ws.column_dimensions[get_column_letter(column)].width = 20
         ws.column_dimensions[get_column_letter(column + 1)].width = 60 if column == L.PROPOSAL_COLUMN else 18
+    # printed for the board: the overview's table, not the report's inputs beside it (whole columns)
+    ws.print_area = f"A1:{get_column_letter(len(L.OVERVIEW_HEADERS))}{MAX_ROWS}"
 
 
 def _history(wb, title):
