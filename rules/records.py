@@ -35,8 +35,8 @@ class Finding:
     sheet: str
     cell: str
     message: str
-    stated: float | None = None      # R10: the figure as stated ...
-    computed: float | None = None    # ... and as computed from the rows
+    stated: object = None            # R10, R8: the figure as stated (an exact Decimal) ...
+    computed: object = None          # ... and as computed from the rows
 
     @property
     def where(self):
@@ -116,6 +116,59 @@ class BudgetRow:
     volume_based: object = None
     amounts: dict = field(default_factory=dict)
     actual: object = None
+    places: dict = field(default_factory=dict)
+
+    def place(self, name):
+        return self.places.get(name, name)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRow:
+    """One step of the frame adjustments (ramjusteringar): its label (Start, Justering, Summa as
+    typed), its text and its amount."""
+
+    step: object = None
+    text: object = None
+    amount: object = None
+    kind: object = None
+    places: dict = field(default_factory=dict)
+
+    def place(self, name):
+        return self.places.get(name, name)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisRow:
+    """One row of the board's analysis (R13): the period and KF goal it is about, optionally a board
+    goal or an indicator, the written judgement, an action with who and by when."""
+
+    period: object = None
+    kf: object = None
+    goal: object = None
+    indicator: object = None
+    text: object = None
+    action: object = None
+    responsible: object = None
+    due: object = None
+    places: dict = field(default_factory=dict)
+
+    def place(self, name):
+        return self.places.get(name, name)
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRow:
+    """One fixing or reopening of a period (R14), as recorded."""
+
+    period: object = None
+    event: object = None
+    by: object = None
+    time: object = None
+    decision: object = None
+    reason: object = None
+    rulebook: object = None
+    checksum: object = None
+    rows: object = None
     places: dict = field(default_factory=dict)
 
     def place(self, name):

@@ -60,22 +60,23 @@ def _is_label(value, label=L.PERIOD_LABEL):
     return isinstance(value, str) and v.fold(value).rstrip(":").strip() == v.fold(label)
 
 
-def read_labelled_cell(source, label, row, column):
-    """The input cell right of `label` above the overview's table (first match in the top rows); where
-    the builder puts it (`row`, `column`) when the label is missing. The period, the dnr and the
-    proposed decision are read this way; a refresh never writes them."""
+def read_labelled_cell(source, label):
+    """The cell right of `label` on the overview sheet (first match in the top rows), or None. The
+    period, the Fastställ inputs, the dnr and the proposed decision are read this way; a refresh never
+    writes them."""
     if L.OVERVIEW in source.sheet_names():
         for number, cells in source.read_rows(L.OVERVIEW, L.HEADER_SEARCH_ROWS):
-            for found in sorted(cells):
-                if _is_label(cells[found], label):
-                    place = Place(L.OVERVIEW, f"{column_letter(found + 1)}{number}")
-                    return PeriodCell(place, number, found + 1, True, cell_value(cells.get(found + 1)))
-    return PeriodCell(Place(L.OVERVIEW, f"{column_letter(column)}{row}"), row, column, False)
+            for column in sorted(cells):
+                if _is_label(cells[column], label):
+                    place = Place(L.OVERVIEW, f"{column_letter(column + 1)}{number}")
+                    return PeriodCell(place, number, column + 1, True, cell_value(cells.get(column + 1)))
+    return None
 
 
 def read_period_cell(source):
-    """The cell right of the period's label on the overview sheet."""
-    return read_labelled_cell(source, L.PERIOD_LABEL, L.PERIOD_ROW, 2)
+    """The cell right of the period's label on the overview sheet (first match in the top rows)."""
+    return (read_labelled_cell(source, L.PERIOD_LABEL)
+            or PeriodCell(Place(L.OVERVIEW, f"B{L.PERIOD_ROW}"), L.PERIOD_ROW, 2, False))
 
 
 @dataclass
@@ -190,7 +191,10 @@ def history_rows(result, period, stamp, user, book):
     digits = book.data["budget"]["round_decimals"] + 2
 
     def adherence(r):
-        return round(r.adherence, digits) if r is not None else None
+        return float(round(r.adherence, digits)) if r is not None else None
+
+    def number(x):  # an exact amount (Decimal) as the number a cell holds
+        return None if x is None else float(x)
 
     rows = []
     tail = [stamp, user]
@@ -208,12 +212,13 @@ def history_rows(result, period, stamp, user, book):
         for outcome in summary.lines:
             r = outcome.result
             rows.append([period.text, L.LEVEL_BUDGET, None, None, None, _typed(outcome.area), None, None,
-                         outcome.actual, outcome.budget, None, adherence(r), r.colour if r else "Fel",
+                         number(outcome.actual), number(outcome.budget), None, adherence(r), r.colour if r else "Fel",
                          r.rule if r else outcome.error.rule, *tail])
         if summary.total is not None:
             t = summary.total
             rows.append([period.text, L.LEVEL_BUDGET_TOTAL, None, None, None, L.BUDGET_TOTAL_NAME, None, None,
-                         summary.total_actual, summary.total_budget, None, adherence(t), t.colour, t.rule, *tail])
+                         number(summary.total_actual), number(summary.total_budget), None, adherence(t), t.colour,
+                         t.rule, *tail])
     return rows
 
 

@@ -38,15 +38,16 @@ from rules import values as v
 from rules.assess import office_key
 from rules.errors import VPError, VPInputError
 from rules.periods import parse_period
+from rules.records import Place
 from rules.rulebook import load_rulebook
 from rules.splits import split
 from rules.text import render, sentence_of
 
 from . import charts
 from . import layout as L
-from .followup import PeriodMissing, months_recorded, read_labelled_cell
+from .followup import PeriodCell, PeriodMissing, months_recorded, read_labelled_cell
 from .refresh import run_refresh
-from .tables import NotAVPWorkbook, cell_value
+from .tables import NotAVPWorkbook, cell_value, column_letter
 
 LANGUAGE = "sv-SE"
 TEXT_COLOUR = "000000"
@@ -175,8 +176,15 @@ def collect(source, book=None, period=None, now=None, engine=None, workbook="", 
                 f"värden, som gäller {typed}. Ta bort --period, eller ändra perioden med vp refresh FIL --period "
                 f"\"{follow.period}\" först.")
     return ReportData(book, result, follow.period, follow.previous, _kf_texts(source), _splits(source, book, engine),
-                      workbook, now, read_labelled_cell(source, L.DNR_LABEL, L.PERIOD_ROW, L.DNR_COLUMN + 1),
-                      read_labelled_cell(source, L.PROPOSAL_LABEL, L.PERIOD_ROW, L.PROPOSAL_COLUMN + 1))
+                      workbook, now, _input_cell(source, L.DNR_LABEL, L.DNR_COLUMN + 1),
+                      _input_cell(source, L.PROPOSAL_LABEL, L.PROPOSAL_COLUMN + 1))
+
+
+def _input_cell(source, label, column):
+    """A report input on Översikt (dnr, proposal): the cell right of its label, or where the builder puts
+    it when the label is missing (then the report says where to type it)."""
+    where = Place(L.OVERVIEW, f"{column_letter(column)}{L.PERIOD_ROW}")
+    return read_labelled_cell(source, label) or PeriodCell(where, L.PERIOD_ROW, column, False)
 
 
 # --- formatting --------------------------------------------------------------------------------------
@@ -502,6 +510,14 @@ def _budget_result(doc, data):
                f" (budget {_amount(summary.total_budget)}, utfall/prognos {_amount(summary.total_actual)}, "
                f"avvikelse {_signed(total.deviation)}{NBSP}mnkr).")
     _paragraph(doc, data.said(total.explanation))
+    for finding in data.result.findings:  # RULES R2, one budget truth: never two adherences without saying which
+        rule = book.by_id.get(finding.rule)
+        if rule is not None and rule.decision == "budgetsanning":
+            _paragraph(doc, ("Två siffror för nämndens budget: ", "b"),
+                       "följsamheten ovan räknas från internbudgetens rader med utfall/prognos (avvikelse "
+                       f"{v.format_percent(summary.total_deviation, 2, signed=True)}); budgetföljsamhetens indikator "
+                       f"({finding.where}) har {v.format_percent(finding.stated, 2, signed=True)} inskrivet och bedöms "
+                       f"på det. Se bilaga A{data.rule_note(finding.rule)}.")
     if summary.without_actual:
         _paragraph(doc, f"Utan utfall/prognos (ingår inte): {', '.join(map(str, summary.without_actual))}.")
 
@@ -538,6 +554,7 @@ def _kf_section(doc, data, outcome, goal_line, goal, members):
                                                      f"{data.rule_note(outcome.result.rule)}")
     else:
         _paragraph(doc, data.said(outcome.result.explanation))
+    _analysis_part(doc, data, kf)
     if goal is None:
         return
     name = goal.name
@@ -560,6 +577,55 @@ def _kf_section(doc, data, outcome, goal_line, goal, members):
         caption = (f"Tabell: kontorets indikatorer (KF-mål {kf})." if office
                    else f"Tabell: indikatorer för nämndmål {name} (KF-mål {kf}).")
         _indicator_table(doc, data, members, caption)
+
+
+def _state_header(section, data):
+    """"Utkast" on every page until the period is fixed, then "Fastställd av … den … (beslut …)"."""
+    state = data.result.state
+    line = state.line(data.book) if state is not None else data.book.data["approval"]["draft"]
+    paragraph = section.header.paragraphs[0]
+    if paragraph.text.strip() or paragraph.runs:  # a template's header (logo, name): a line of its own below
+        paragraph = section.header.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = paragraph.add_run(f"{line} – {data.period}")
+    run.bold = True
+
+
+def _analysis_part(doc, data, kf):
+    """The board's samlad bedömning for the KF goal and its actions (responsible, date), from Analys."""
+    state = data.result.state
+    rows = state.by_kf.get(v.key(kf), []) if state is not None else []
+    judgements = [r for r in rows if _blank_cell(r.indicator) and not _blank_cell(r.text)]
+    _heading(doc, f"Nämndens samlade bedömning, KF-mål {kf}", 3)
+    if judgements:
+        for row in judgements:
+            goal = "" if _blank_cell(row.goal) else f"Nämndmål {cell_value(row.goal)}: "
+            _paragraph(doc, goal + _typed(row.text))
+    else:
+        _paragraph(doc, (f"Ingen samlad bedömning är skriven för {data.period} (bladet {L.ANALYSIS}).", "i"))
+    actions = [r for r in rows if not _blank_cell(r.action) or (not _blank_cell(r.indicator) and not _blank_cell(r.text))]
+    if not actions:
+        return
+    table = []
+    for row in actions:
+        about = str(cell_value(row.indicator) or cell_value(row.goal) or f"KF-mål {kf}")
+        what = _typed(row.action) or f"Ingen åtgärd: {_typed(row.text)}"
+        why = "" if _blank_cell(row.text) or _blank_cell(row.action) else f" ({_typed(row.text)})"
+        due = cell_value(row.due)
+        table.append([about, what + why, str(cell_value(row.responsible) or "–"),
+                      due.strftime("%Y-%m-%d") if hasattr(due, "strftime") else str(due or "–")])
+    _table(doc, f"Tabell: åtgärder för KF-mål {kf} ({data.period}).", ["Gäller", "Åtgärd", "Ansvarig", "Klart senast"],
+           table, [2.0, 9.0, 3.2, 2.4])
+
+
+def _typed(value):
+    """A text a person typed on Analys, in the report's number style ("99 %", "−0,3")."""
+    return v.typeset(str(cell_value(value) or "").strip())
+
+
+def _blank_cell(value):
+    value = cell_value(value)
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _dominant(row, book):
@@ -651,7 +717,7 @@ def _economy(doc, data):
         rows.append([str(line.area), _mnkr(line.budget), _mnkr(line.actual), _signed(r.deviation),
                      _adherence(book, r), _mark(book, r.colour)])
         fills[(index, 5)] = book.data["fills"].get(r.colour)
-        chart_lines.append((line.area, line.budget, line.actual))
+        chart_lines.append((line.area, float(line.budget), float(line.actual)))
     bold = ()
     if summary and summary.total is not None:
         t = summary.total
@@ -683,7 +749,7 @@ def _economy(doc, data):
         _paragraph(doc, f"Besparingen på {rate} kan inte räknas: markeringen Volymbaserad eller ett belopp i "
                         "internbudgeten går inte att läsa (se bilaga A).")
     else:
-        difference = summary.saving_stated - summary.saving
+        difference = summary.saving_difference
         _paragraph(doc, f"Besparing {rate} på den ej volymbaserade verksamheten: bas {_amount(summary.saving_base)} "
                         f"(raderna med Volymbaserad = NEJ) ger {_signed(summary.saving)}{NBSP}mnkr"
                         f"{data.rule_note('R8.base.ej_volymbaserad')}. Planens angivna besparing är "
@@ -882,6 +948,9 @@ def render_document(data, with_rule_ids=False, template=None):
         _set_styles(doc)
         _footer(_page(doc), f"{board} – uppföljning {data.period}" + (f" – dnr {_typed_text(data.dnr)}"
                                                                       if _typed_text(data.dnr) else ""))
+    for index, section in enumerate(doc.sections):  # every page: Utkast, or who fixed the period
+        if index == 0 or not section.header.is_linked_to_previous:
+            _state_header(section, data)
     _cell_style(doc)
     _set_language(doc)
     _properties(doc, data)
