@@ -25,9 +25,11 @@ def chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def proxy(upstream, panel_data=None):
-    """(base URL, stop) of a loopback proxy to `upstream` that serves the stub for office.js."""
+def proxy(upstream, panel_data=None, workbook=None):
+    """(base URL, stop) of a loopback proxy to `upstream` that serves the stub for office.js (with
+    `workbook` as the open workbook the stub's Excel.run shows, see office_host_stub.js)."""
     stub = STUB.read_text(encoding="utf-8").replace("/*VP_PANEL_DATA*/ null", json.dumps(panel_data))
+    stub = stub.replace("/*VP_WORKBOOK*/ null", json.dumps(workbook))
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -42,8 +44,19 @@ def proxy(upstream, panel_data=None):
                 self.end_headers()
                 self.wfile.write(data)
                 return
+            self._forward()
+
+        def do_POST(self):  # noqa: N802 - the pane's own routes (/vp/formler)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self._forward(body)
+
+        def _forward(self, body=None):
+            request = urllib.request.Request(upstream + self.path, data=body, method="POST" if body is not None else "GET")
+            for name in ("Content-Type", "Authorization", "Auth-Provider"):
+                if self.headers.get(name) is not None:
+                    request.add_header(name, self.headers[name])
             try:
-                response = urllib.request.urlopen(upstream + self.path, timeout=30)
+                response = urllib.request.urlopen(request, timeout=30)
             except urllib.error.HTTPError as error:
                 response = error
             data = response.read()
