@@ -110,6 +110,10 @@ EXAMPLE_VOLUMES = {
 # The follow-up period the example's outcomes are for (the empty workbook has none: the first
 # `vp refresh` names it with --period, or a person types it).
 EXAMPLE_PERIOD = "Delår 1 2025"
+MAX_ROWS = 1048576  # Excel's last row
+EXAMPLE_DNR = "ON 2025/0123"  # an example's diary number and proposal (the empty workbook leaves them empty)
+EXAMPLE_PROPOSAL = ("Omsorgsnämnden godkänner uppföljningen av verksamhetsplanen.\n"
+                    "Omsorgsnämnden överlämnar uppföljningen till kommunstyrelsen.")
 PERIOD_FILL = PatternFill(fill_type="solid", start_color="FFF2CC", end_color="FFF2CC")  # an input cell
 # Placeholder inputs on the Fördelning sheet (examples to overwrite, in both workbooks).
 SPLIT_INPUTS = {L.SPLIT_COMMON: 46.2, L.SPLIT_HS: 2.6, L.SPLIT_STAFF: 17.6}
@@ -655,7 +659,7 @@ def _period_cell(ws, book, example):
     cell.fill = PERIOD_FILL
     cell.font = BOLD
     cell.number_format = "@"
-    names = [f"{name} {book.year}" for name in book.data["followup"]["periods"]]
+    names = [f"{name} {book.year}" for name in book.data["followup"]["periods"] + book.data["followup"].get("months", [])]
     dv = DataValidation(type="list", formula1='"' + ",".join(names) + '"', allow_blank=True, showErrorMessage=True,
                         errorTitle=L.PERIOD_LABEL, error=f"Skriv {', '.join(names)}.",
                         promptTitle=L.PERIOD_LABEL, showInputMessage=True,
@@ -663,6 +667,23 @@ def _period_cell(ws, book, example):
                                f"{L.HISTORY}.")
     dv.add(cell.coordinate)
     ws.add_data_validation(dv)
+    for column, label, value, prompt in (
+            (L.DNR_COLUMN, L.DNR_LABEL, EXAMPLE_DNR if example else None,
+             "Ärendets diarienummer; rapporten skriver det på första sidan och i sidfoten."),
+            (L.PROPOSAL_COLUMN, L.PROPOSAL_LABEL, EXAMPLE_PROPOSAL if example else None,
+             "Förslaget till beslut som rapporten avslutas med; en punkt per rad (Alt+Retur).")):
+        ws.cell(row=L.PERIOD_ROW, column=column, value=label).font = BOLD
+        cell = ws.cell(row=L.PERIOD_ROW, column=column + 1, value=value)
+        cell.fill = PERIOD_FILL
+        cell.number_format = "@"
+        cell.alignment = WRAP
+        note = DataValidation(allow_blank=True, promptTitle=label, prompt=prompt, showInputMessage=True)
+        note.add(cell.coordinate)
+        ws.add_data_validation(note)
+        ws.column_dimensions[get_column_letter(column)].width = 20
+        ws.column_dimensions[get_column_letter(column + 1)].width = 60 if column == L.PROPOSAL_COLUMN else 18
+    # printed for the board: the overview's table, not the report's inputs beside it (whole columns)
+    ws.print_area = f"A1:{get_column_letter(len(L.OVERVIEW_HEADERS))}{MAX_ROWS}"
 
 
 def _approval_cells(ws):

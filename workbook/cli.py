@@ -205,6 +205,12 @@ def main(argv=None):
     p.add_argument("file")
     p.add_argument("--period", help="perioden (standard: den i Översikt; krävs om cellen är tom)")
     p.add_argument("--out", help="rapportfilen (.docx; standard: bredvid arbetsboken)")
+    p.add_argument("--template", metavar="MALL.docx",
+                   help="kommunens Word-mall (formatmallar, sidhuvud, sidfot, logga); utan den rapportens egen stil")
+    p.add_argument("--with-rule-ids", action="store_true",
+                   help="skriv regelns id efter varje förklaring (ekonomens eget exemplar; nämndens utan)")
+    p.add_argument("--pdf", action="store_true",
+                   help="gör också en taggad PDF (PDF/UA) bredvid rapporten; kräver LibreOffice")
     p.set_defaults(run=cmd_report)
     p = sub.add_parser("kolada", help="hämta indikatorernas värden från Kolada till bladet Kolada-värden")
     p.add_argument("file", nargs="?")

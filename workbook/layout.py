@@ -130,6 +130,11 @@ UNKNOWN_GOAL = "Okänt nämndmål"
 # the period in B3). A refresh reads it and never writes it; only `vp refresh FIL --period P` does.
 PERIOD_LABEL = "Uppföljningsperiod"
 PERIOD_ROW = 3
+# The report's diary number and proposed decision, typed in row PERIOD_ROW right of the overview's
+# table (labels in J3 and L3, the values right of them: K3 and M3), so they never meet the Fastställ
+# inputs beside the period nor the table a refresh rewrites. Read like the period, never written.
+DNR_LABEL, DNR_COLUMN = "Diarienummer", 10
+PROPOSAL_LABEL, PROPOSAL_COLUMN = "Förslag till beslut", 12
 # One row per item (KF goal, board goal, indicator, budget row, the budget in total) and period.
 PERIOD = "Period"
 LEVEL_BUDGET, LEVEL_BUDGET_TOTAL = "Budget", "Budget totalt"

@@ -219,7 +219,7 @@ def rapport(book, out=None):
     Read only: the same refresh routine without writing, the trends against Historik; the workbook
     is not changed. On Windows the document is opened in Word. `out` (tests) names the file.
     """
-    from workbook.report import build_report, default_path, write_report
+    from workbook.report import build_report, default_path, missing_inputs, write_report
 
     _, (data, document) = _with_progress(
         book, lambda source: build_report(source, workbook=book.name, progress=source.progress))
@@ -230,7 +230,7 @@ def rapport(book, out=None):
     return show(book, f"Rapporten för {data.period} är skriven:\n{written}\n\n{len(result.assessment.kf)} KF-mål, "
                       f"{len(result.assessment.indicators)} indikatorer, trend mot "
                       f"{data.previous or 'ingen tidigare period'}, {len(result.findings)} fynd i bilaga A. "
-                      "Arbetsboken är inte ändrad.")
+                      "Arbetsboken är inte ändrad." + "".join(f"\n\nObs: {line}" for line in missing_inputs(data)))
 
 
 def faststall(book, user=None):
