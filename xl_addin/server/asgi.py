@@ -11,11 +11,12 @@ import importlib
 
 from pathlib import Path
 
-from . import PROJECT_DIR, check_environment, prepare_environment, skip_pyodide_lookup
+from . import PROJECT_DIR, check_environment, prepare_environment, redact_tokens_in_logs, skip_pyodide_lookup
 
 prepare_environment()  # before xlwings is imported: XLWINGS_ON_SERVER, the licence key
 check_environment()
 skip_pyodide_lookup()
+redact_tokens_in_logs()
 
 # xlwings Server reads its settings and its project folder once, when first imported.
 from xlwings_server import config as _config  # noqa: E402
@@ -27,9 +28,10 @@ if Path(_config.PROJECT_DIR).resolve() != PROJECT_DIR:
 custom_functions = importlib.import_module("custom_functions")
 custom_scripts = importlib.import_module("custom_scripts")
 
-from xlwings_server.main import main_app as app  # noqa: E402
+from xlwings_server.main import main_app  # noqa: E402
 
 from . import adapters  # noqa: E402
+from .gate import Gate  # noqa: E402
 from xlwings_server.routers import xlwings as _router  # noqa: E402
 from xlwings_server.templates import templates as _templates  # noqa: E402
 
@@ -49,5 +51,8 @@ _templates.env.globals.update(
     vp_icons=_icons,
     vp_icon_names=sorted({"vp", "vp-panel", *_icons.values()}),
 )
+
+# Sign-in, roles and limits before xlwings Server reads a request (gate.py).
+app = Gate(main_app)
 
 __all__ = ["app"]
