@@ -47,6 +47,7 @@ NO_KEYS = ("VP-servern kan inte kontrollera inloggningar just nu (nyckelmängden
            "Kontakta IT och ange tidpunkten.")
 
 ROLE_FILE = Path(__file__).resolve().parent / "behorighet.toml"
+ROLE_FILE_SETTING = "VP_BEHORIGHET"  # IT's own copy of behorighet.toml, if any
 
 clock = time.time  # replaced by tests that move time forward
 
@@ -219,10 +220,14 @@ class Protection:
     message: str
 
 
+def role_file():
+    return Path(os.environ.get(ROLE_FILE_SETTING, "").strip() or ROLE_FILE)
+
+
 @lru_cache(maxsize=None)
-def protected_scripts(path=ROLE_FILE):
-    """{script tag: Protection} from behorighet.toml."""
-    with open(path, "rb") as handle:
+def protected_scripts(path=None):
+    """{script tag: Protection} from behorighet.toml (or the file VP_BEHORIGHET names)."""
+    with open(path or role_file(), "rb") as handle:
         data = tomllib.load(handle)
     out = {}
     for entry in data.get("skyddad", []):
@@ -233,7 +238,7 @@ def protected_scripts(path=ROLE_FILE):
 
 def script_refusal(tag, user, protections=None):
     """The Swedish reason a signed-in user may not run the script `tag`, or None."""
-    protection = (protected_scripts() if protections is None else protections).get(tag)
+    protection = (protected_scripts(role_file()) if protections is None else protections).get(tag)
     if protection is None or protection.role in (getattr(user, "roles", None) or []):
         return None
     return protection.message.format(roll=protection.role, anvandare=getattr(user, "name", None) or "okänd")
