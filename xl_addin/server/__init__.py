@@ -125,6 +125,8 @@ def check_environment():
                                f"{', '.join(MANIFEST_IDS)}.")
     if is_local():
         return
+    from . import signin
+
     providers = _list_setting("XLWINGS_AUTH_PROVIDERS")
     if not providers:
         raise ServerSetupError(
@@ -142,12 +144,14 @@ def check_environment():
             # against the configured issuer, not the token's): any tenant's token would pass.
             raise ServerSetupError("XLWINGS_AUTH_ENTRAID_MULTITENANT: VP-servern tar bara emot inloggningar från "
                                    "den egna organisationen; ta bort inställningen.")
-        from . import signin
-
         try:
             signin.check_key_settings()
         except signin.KeySetError as exc:
             raise ServerSetupError(f"Inloggningens nycklar: {exc}") from None
+    try:
+        signin.protected_scripts(signin.role_file())
+    except signin.RoleFileError as exc:
+        raise ServerSetupError(f"Behörigheterna ({signin.ROLE_FILE_SETTING}): {exc}") from None
 
 
 _TOKEN_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")

@@ -224,15 +224,33 @@ def role_file():
     return Path(os.environ.get(ROLE_FILE_SETTING, "").strip() or ROLE_FILE)
 
 
+class RoleFileError(Exception):
+    pass
+
+
 @lru_cache(maxsize=None)
 def protected_scripts(path=None):
     """{script tag: Protection} from behorighet.toml (or the file VP_BEHORIGHET names)."""
-    with open(path or role_file(), "rb") as handle:
-        data = tomllib.load(handle)
+    path = Path(path or role_file())
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RoleFileError(f"{path}: går inte att läsa ({exc})") from None
     out = {}
-    for entry in data.get("skyddad", []):
-        for tag in entry["knappar"]:
-            out[tag] = Protection(tag=tag, role=entry["roll"], message=entry["meddelande"])
+    for number, entry in enumerate(data.get("skyddad", []), 1):
+        role, tags, message = entry.get("roll"), entry.get("knappar"), entry.get("meddelande")
+        if not (isinstance(role, str) and role.strip() and isinstance(tags, list) and tags
+                and all(isinstance(t, str) for t in tags) and isinstance(message, str)):
+            raise RoleFileError(f"{path}: [[skyddad]] nummer {number} ska ha roll (text), knappar (lista med "
+                                "knapparnas namn) och meddelande (text)")
+        try:
+            message.format(roll=role, anvandare="x")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise RoleFileError(f"{path}: meddelandet för {role} får bara ha {{roll}} och {{anvandare}} ({exc})") \
+                from None
+        for tag in tags:
+            out[tag] = Protection(tag=tag, role=role, message=message)
     return out
 
 
