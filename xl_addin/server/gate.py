@@ -15,6 +15,9 @@ then, reading the body:
 5. JSON nested deeper than `MAX_DEPTH` -> 400 (Python's json parser would otherwise recurse until
    it fails with a server error).
 
+A function call's answer is held until complete and then sent at once (`_whole_response`), so
+that the reverse proxy can retry it on another replica whenever a replica dies mid-call.
+
 Why 5 MB: the largest request Excel sends is a button's whole workbook; the example workbook is
 about 0.1 MB as Office.js sends it, and a goal formula over the named range Indikatortabell
 (A4:O2000, 30 000 cells) is about 0.3 MB. 5 MB leaves room for a plan fifteen times larger and
@@ -60,6 +63,7 @@ PUBLIC_PATHS = {
 PUBLIC_PREFIXES = ("/static/",)
 PUBLIC_METHODS = {"GET", "HEAD"}
 SCRIPT_PREFIX = "/xlwings/custom-scripts-call/"
+FUNCTIONS_CALL = "/xlwings/custom-functions-call"
 
 
 def app_path():
@@ -157,6 +161,8 @@ class Gate:
             except Refusal as refusal:
                 return await respond(send, refusal.status_code, refusal.text)
             receive = _replay(body, receive)
+        if path == app_path() + FUNCTIONS_CALL:
+            send = _whole_response(send)
         await self.app(scope, receive, send)
 
     async def read_body(self, receive):
@@ -198,3 +204,28 @@ def _replay(body, receive):
         return await receive()
 
     return replay
+
+
+def _whole_response(send):
+    """Hold a response until its last part, then send it in one go: the reverse proxy retries a
+    function call on another replica only while it has no response header yet, so a replica that
+    dies must not have sent the header of an answer it never finishes (xlwings Server's own
+    middleware sends header and body at different moments). For function calls (small JSON)."""
+    held = []
+
+    async def whole(message):
+        if message["type"] == "http.response.start":
+            held.append(message)
+            return
+        if message["type"] == "http.response.body" and held:
+            held.append(message)
+            if message.get("more_body", False):
+                return
+            start, *parts = held
+            held.clear()
+            await send(start)
+            await send({"type": "http.response.body", "body": b"".join(p.get("body", b"") for p in parts)})
+            return
+        await send(message)
+
+    return whole
