@@ -388,3 +388,46 @@ def test_a_body_that_does_not_arrive_in_time_is_408():
     assert answers[0]["status"] == 408 and took < 2
     assert "inom 0.3 sekunder" in json.loads(answers[1]["body"])["detail"]
     assert reached == []
+
+
+# --- the real approve action (Fastställ, issue 15) -----------------------------------------------
+def _faststall_exists():
+    from xl_addin import ribbon
+
+    return "faststall" in ribbon.ACTIONS
+
+
+@pytest.mark.skipif(not _faststall_exists(), reason="Fastställ (ribbon-taggen faststall) finns inte på den här grenen än")
+def test_faststall_needs_the_role_and_the_log_names_who_fixed_the_period(client, signed_in, key, example_payload):
+    """Without VP.Faststall: 403 with the Swedish text and nothing written. With it: the period is
+    fixed, and the Logg rows name the signed-in users (name and object id), not the server."""
+    import getpass
+
+    from server_helpers import payload_with, writes
+
+    from workbook import layout as L
+
+    refresh = client.post("/xlwings/custom-scripts-call/uppdatera", json=example_payload,
+                          headers=good(key, name="Anna Andersson"))
+    assert refresh.status_code == 200, refresh.text
+    refreshed = payload_with(example_payload, applied(example_payload, refresh.json()["actions"]))
+
+    refused = client.post("/xlwings/custom-scripts-call/faststall", json=refreshed,
+                          headers=good(key, name="Bertil Berg", roles=["VP.Ekonom"]))
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == signin.protected_scripts(signin.ROLE_FILE)["faststall"].message.format(
+        roll="VP.Faststall", anvandare="Bertil Berg")
+    assert "Faststall" in refused.json()["detail"] and "Bertil Berg" in refused.json()["detail"]
+
+    chef = "22222222-3333-4444-8555-666666666666"
+    fixed = client.post("/xlwings/custom-scripts-call/faststall", json=refreshed,
+                        headers=good(key, name="Cecilia Chef", oid=chef, roles=["VP.Faststall"]))
+    assert fixed.status_code == 200, fixed.text
+    actions = fixed.json()["actions"]
+    assert writes(refreshed, actions), "Fastställ wrote nothing"
+    grids = applied(refreshed, actions)
+    log = table_below(grids[L.LOG], "Tid")
+    users = [row[1] for row in log]
+    assert users[-1] == f"Cecilia Chef ({chef})"
+    assert f"Anna Andersson ({tokens.USER_OID})" in users
+    assert getpass.getuser() not in users
