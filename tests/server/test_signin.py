@@ -410,7 +410,15 @@ def test_faststall_needs_the_role_and_the_log_names_who_fixed_the_period(client,
     refresh = client.post("/xlwings/custom-scripts-call/uppdatera", json=example_payload,
                           headers=good(key, name="Anna Andersson"))
     assert refresh.status_code == 200, refresh.text
-    refreshed = payload_with(example_payload, applied(example_payload, refresh.json()["actions"]))
+    grids = applied(example_payload, refresh.json()["actions"])
+    # the board's decision, and the reason to fix the period despite the example's findings, in the
+    # cells right of their labels on Översikt, as the economist types them
+    edits = {}
+    for label, text in ((L.DECISION_LABEL, "VON 2025-05-20 § 41"), (L.DESPITE_LABEL, "Kända fynd, beslutat ändå")):
+        row, column = next((r, c) for r, cells in enumerate(grids[L.OVERVIEW], 1) for c, v in enumerate(cells, 1)
+                           if str(v).strip().rstrip(":") == label)
+        edits[(L.OVERVIEW, row, column + 1)] = text
+    refreshed = payload_with(example_payload, grids, edits=edits)
 
     refused = client.post("/xlwings/custom-scripts-call/faststall", json=refreshed,
                           headers=good(key, name="Bertil Berg", roles=["VP.Ekonom"]))
