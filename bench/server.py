@@ -430,11 +430,12 @@ def proxy_run(args, calls_factory):
             nginx, proxy = start_nginx(folder, [base for _, base in replicas], cert, key)
             tls = ssl.create_default_context(cafile=str(cert))
             asyncio.run(load(proxy, calls, 2, 1, args.max_seconds, tls, token))  # warm-up, both replicas
+            some = calls[:args.max_calls] if args.max_calls else calls
             for clients in args.clients:
                 targets = [("proxy", proxy)] + ([] if args.no_baseline else [("direkt", replicas[0][1])])
                 for label, base in targets:
                     latencies, errors, elapsed = asyncio.run(
-                        load(base, calls, clients, args.recalcs, args.max_seconds, tls, token))
+                        load(base, some, clients, args.recalcs, args.max_seconds, tls, token))
                     results["rows"].append(dict(
                         target=label, clients=clients, calls=len(latencies), rate=len(latencies) / elapsed,
                         p50=percentile(latencies, 50), p95=percentile(latencies, 95), p99=percentile(latencies, 99),
@@ -442,8 +443,8 @@ def proxy_run(args, calls_factory):
             if args.kill_replica:
                 victim = replicas[-1][0]
                 (latencies, errors, elapsed), killed_at = asyncio.run(load_with_kill(
-                    proxy, calls, args.kill_clients, args.recalcs, args.max_seconds, tls, token, victim,
-                    args.kill_after))
+                    proxy, calls, args.kill_clients, args.recalcs, args.kill_seconds or args.max_seconds, tls, token,
+                    victim, args.kill_after))
                 nginx_log = (Path(folder) / "nginx-error.log").read_text(errors="replace").splitlines()
                 results["kill"] = dict(clients=args.kill_clients, calls=len(latencies), errors=errors,
                                        killed=killed_at is not None, p95=percentile(latencies, 95),
@@ -512,6 +513,10 @@ def main():
     parser.add_argument("--kill-replica", action="store_true", help="döda en kopia mitt i en körning (--proxy)")
     parser.add_argument("--kill-clients", type=int, default=20, help="klienter när en kopia dödas")
     parser.add_argument("--kill-after", type=float, default=1.0, help="sekunder in i körningen")
+    parser.add_argument("--kill-seconds", type=float, help="längsta tid för körningen där en kopia dödas "
+                        "(standard: --max-seconds)")
+    parser.add_argument("--max-calls", type=int,
+                        help="bara de första N anropen av omräkningen per klient (--proxy, utom när en kopia dödas)")
     parser.add_argument("--no-baseline", action="store_true", help="hoppa över direkt-körningen (--proxy)")
     parser.add_argument("--json", help="skriv siffrorna (--proxy) som JSON hit")
     args = parser.parse_args()

@@ -129,18 +129,19 @@ def test_the_proxy_refuses_over_5_mb_in_swedish(proxy):
 
 
 def test_bench_through_nginx_two_replicas_one_killed(tmp_path):
-    """bench/server.py --proxy, bounded: 20 and 200 clients (one recalculation each, at most 2 s a
-    run) and a replica killed (SIGKILL) 0.5 s into a run with 20 clients."""
+    """bench/server.py --proxy, bounded by counts: 20 and 200 clients making the first 10 calls of the
+    recalculation each (every call must be answered, none cut by a deadline), then a replica killed
+    (SIGKILL) 0.5 s into a run of 20 clients recalculating (at most 3 s)."""
     out = tmp_path / "proxy.json"
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "server.py"), "--proxy", "--clients", "20", "200",
-                           "--recalcs", "1", "--max-seconds", "2", "--kill-replica", "--kill-after", "0.5",
-                           "--no-baseline", "--json", str(out)], capture_output=True, text=True, timeout=180,
-                          cwd=str(ROOT))
+                           "--recalcs", "1", "--max-calls", "10", "--max-seconds", "60", "--kill-replica",
+                           "--kill-after", "0.5", "--kill-seconds", "3", "--no-baseline", "--json", str(out)],
+                          capture_output=True, text=True, timeout=180, cwd=str(ROOT))
     assert done.returncode == 0, done.stdout + done.stderr
     results = json.loads(out.read_text())
     rows = {r["clients"]: r for r in results["rows"]}
-    assert rows[20]["calls"] > 0 and rows[20]["errors"] == []
-    assert rows[200]["calls"] >= 200 and rows[200]["errors"] == [], rows[200]["errors"][:5]
+    assert rows[20]["calls"] == 200 and rows[20]["errors"] == []
+    assert rows[200]["calls"] == 2000 and rows[200]["errors"] == [], rows[200]["errors"][:5]
     kill = results["kill"]
     assert kill["killed"] and kill["exit_code"] != 0
     assert kill["calls"] > 0 and kill["errors"] == [], kill["errors"][:5]
