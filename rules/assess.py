@@ -14,6 +14,7 @@ office's indicators (Nämndmål = the rulebook's `goal.office`) count per KF goa
 from dataclasses import dataclass
 
 from . import values as v
+from .checks import check_error, check_finding
 from .engine import get_engine
 from .errors import CELL_ERROR_PREFIX, VPInputError
 from .goals import GoalResult, KFResult, goal_status, kf_status
@@ -101,9 +102,7 @@ def _goal(group, name, kf, members, book, engine):
     colour, broken = None, False
     if len(marked) > 1:
         cells = [m.row.place("dominant") for m in marked]
-        findings.append(finding_at("R3.dominant.flera", cells, (
-            f"{places_text(cells)}: nämndmål {name} har {len(marked)} indikatorer markerade som dominerande; ett "
-            f"mål kan ha en. Inget tak gäller för {name} förrän bara en är markerad.")))
+        findings.append(check_finding(book, "R3.dominant.flera", cells, mal=name, antal=len(marked)))
     elif marked:
         dominant = marked[0]
         if dominant.result is None:
@@ -115,9 +114,7 @@ def _goal(group, name, kf, members, book, engine):
                          dominant_error=broken, has_indicators=bool(members))
     if broken:
         place = marked[0].error.where if marked[0].error else marked[0].row.place("dominant")
-        findings.append(finding_at("R3.dominant.fel", place, (
-            f"{place}: den dominerande indikatorn för nämndmål {name} har fel, så inget tak gäller och målet "
-            f"bedöms utan den ({result.status}). Rätta värdet; då begränsar indikatorns färg målet igen.")))
+        findings.append(check_finding(book, "R3.dominant.fel", place, mal=name, status=result.status))
     return GoalOutcome(group, name, kf, tuple(members), result, tuple(findings))
 
 
@@ -156,8 +153,7 @@ def assess_kf(kf_rows, goals, book=None, engine=None):
         goal = goal_for(goals, row.goal, row.kf, book, engine)
         try:
             if not v.key(row.kf):
-                raise VPInputError(row.place("kf"), None, "saknas – raden behöver KF-målets nummer.",
-                                   "Skriv numret (1, 2, …); raden bedöms inte förrän det finns.")
+                raise check_error(book, "R4.nyckel.kf_saknas", row.place("kf"))
             result = kf_status(goal.result, bool(v.key(row.goal)), row.override, row.motivation, book,
                                goal_name=goal.name, engine=engine,
                                where=(row.place("goal"), row.place("override"), row.place("motivation")))
@@ -167,7 +163,7 @@ def assess_kf(kf_rows, goals, book=None, engine=None):
     return out
 
 
-def _duplicates(rows, field, place, rule, problem):
+def _duplicates(rows, field, place, check, word, book):
     seen = {}
     for row in rows:
         value = getattr(row, field)
@@ -177,7 +173,7 @@ def _duplicates(rows, field, place, rule, problem):
     for same in seen.values():
         if len(same) > 1:
             cells = [r.place(place) for r in same]
-            out.append(finding_at(rule, cells, f"{places_text(cells)}: '{v.shown_key(getattr(same[0], field))}' {problem}"))
+            out.append(check_finding(book, check, cells, **{word: v.shown_key(getattr(same[0], field))}))
     return out
 
 
@@ -193,7 +189,7 @@ def key_findings(indicator_rows, kf_rows, book=None):
     officeless = [str(v.shown_key(r.kf)) for r in kf_rows if v.key(r.kf) and not v.key(r.goal)]
     if officeless:
         known.append(f"{book.data['goal']['office']} (KF-mål utan nämndmål: {', '.join(officeless)})")
-    hint = f"Nämndmål på KF-målen: {', '.join(known) or 'inga'}. Indikatorn räknas inte in i något KF-mål."
+    known = ", ".join(known) or "inga"
     owners = {}
     for r in kf_rows:
         if v.key(r.goal) and v.key(r.goal) != office:
@@ -202,34 +198,30 @@ def key_findings(indicator_rows, kf_rows, book=None):
     for row in indicator_rows:
         goal, kf = v.key(row.goal), v.key(row.kf)
         if group_key(row.goal, row.kf, book) not in kf_groups:
-            if not goal:
-                problem = "Nämndmål saknas."
-            elif goal == office:
-                problem = f"gäller bara ett KF-mål utan nämndmål, men indikatorns KF-mål är '{v.shown_key(row.kf)}'."
-            else:
-                problem = "finns inte som Nämndmål på något KF-mål."
-            findings.append(finding_of(VPInputError(row.place("goal"), v.shown_key(row.goal) or None, problem, hint,
-                                                    rule="R3.nyckel.okant_namndmal")))
+            check = ("R3.nyckel.namndmal_saknas" if not goal else
+                     "R3.nyckel.kontoret_kf" if goal == office else "R3.nyckel.okant_namndmal")
+            words = {"kanda": known}
+            if goal:
+                words["namndmal"] = v.shown_key(row.goal)
+            if goal == office:
+                words["kf"] = v.shown_key(row.kf)
+            findings.append(check_finding(book, check, row.place("goal"), **words))
             continue
         owner = owners.get(goal)
         if owner and len(owner) == 1 and kf != v.key(owner[0].kf):
-            owner_kf, owner_cell = v.shown_key(owner[0].kf), owner[0].place("kf")
-            problem = (f"stämmer inte med nämndmål {v.shown_key(row.goal)}, som hör till KF-mål {owner_kf} ({owner_cell})."
-                       if kf else f"KF-mål saknas; nämndmål {v.shown_key(row.goal)} hör till KF-mål {owner_kf} ({owner_cell}).")
-            hint_kf = (f"Indikatorn räknas till nämndmål {v.shown_key(row.goal)} och därmed KF-mål {owner_kf}. Skriv "
-                       f"{owner_kf}, eller byt Nämndmål om indikatorn hör till ett annat KF-mål.")
-            findings.append(finding_of(VPInputError(row.place("kf"), v.shown_key(row.kf) if kf else None, problem,
-                                                    hint_kf, rule="R3.nyckel.kf_stammer_inte")))
+            words = {"namndmal": v.shown_key(row.goal), "agare_kf": v.shown_key(owner[0].kf),
+                     "agare_plats": owner[0].place("kf")}
+            if kf:
+                findings.append(check_finding(book, "R3.nyckel.kf_stammer_inte", row.place("kf"),
+                                              kf=v.shown_key(row.kf), **words))
+            else:
+                findings.append(check_finding(book, "R3.nyckel.kf_saknas", row.place("kf"), **words))
     for row in indicator_rows:
         if not v.key(row.id):
-            findings.append(finding_of(VPInputError(row.place("id"), None, "Id saknas.",
-                                                    "Varje indikator behöver ett eget Id (t.ex. I25), så att översikten "
-                                                    "och loggen kan följa den.", rule="R3.nyckel.id_saknas")))
-    findings += _duplicates(indicator_rows, "id", "id", "R3.nyckel.id_dubbel",
-                            "finns på flera indikatorer; varje indikator behöver ett eget Id.")
-    findings += _duplicates(kf_rows, "kf", "kf", "R4.nyckel.kf_dubbel", "finns på flera rader; varje KF-mål ska stå en gång.")
-    findings += _duplicates(kf_rows, "goal", "goal", "R4.nyckel.namndmal_dubbel",
-                            "står under flera KF-mål; ett nämndmål hör till ett KF-mål.")
+            findings.append(check_finding(book, "R3.nyckel.id_saknas", row.place("id")))
+    findings += _duplicates(indicator_rows, "id", "id", "R3.nyckel.id_dubbel", "id", book)
+    findings += _duplicates(kf_rows, "kf", "kf", "R4.nyckel.kf_dubbel", "kf", book)
+    findings += _duplicates(kf_rows, "goal", "goal", "R4.nyckel.namndmal_dubbel", "namndmal", book)
     return findings
 
 

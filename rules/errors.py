@@ -27,16 +27,17 @@ class VPInputError(VPError, ValueError):
     `rule` is the id of the rule that refused it (R1 for reading).
     """
 
-    def __init__(self, where, text, problem, hint="", rule="R1"):
+    def __init__(self, where, text, problem, hint="", rule="R1", message=None):
         self.where = where
         self.text = text
         self.problem = problem
         self.hint = hint
         self.rule = rule
-        shown = "" if text is None else f" '{quote(text)}'"
-        message = f"{where}:{shown} {problem}"
-        if hint:
-            message += f" {hint}"
+        if message is None:  # a declared check's sentence (rules.checks) is given whole
+            shown = "" if text is None else f" '{quote(text)}'"
+            message = f"{where}:{shown} {problem}"
+            if hint:
+                message += f" {hint}"
         super().__init__(message)
 
 

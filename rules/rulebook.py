@@ -20,6 +20,7 @@ RULEBOOK_DIR = Path(__file__).parent / "rulebook"
 DEFAULT_YEAR = 2025
 COMPARISONS = ("gt", "ge", "lt", "le")
 RULE_ID = re.compile(r"R\d+(\.[a-z0-9_]+)+")
+CHECK_ID = re.compile(r"R\d+(\.[a-z0-9_]+)*")  # a check may name a whole section ("R1": reading a cell)
 PLACEHOLDER = re.compile(r"\{(@?[^{}:]+)(?::([^{}]*))?\}")
 
 
@@ -39,13 +40,31 @@ class Rule:
 
 
 @dataclass(frozen=True, eq=False)
+class Check:
+    """A declared check that is not an engine decision (reading a cell, keys that do not fit, a figure
+    beside the plan's): its id, what it looks for (`about`) and its message (`text`, with {placeholders}
+    filled by `rules.checks`), so every id and message a person sees is in the rulebook."""
+
+    id: str
+    about: str
+    text: str
+    placeholders: frozenset
+
+
+@dataclass(frozen=True, eq=False)
 class Rulebook:
-    """The parsed rulebook; `data` is the TOML as read, `rules` the rules per decision in order."""
+    """The parsed rulebook; `data` is the TOML as read, `rules` the rules per decision in order,
+    `checks` the declared checks by id."""
 
     path: Path
     data: dict
     rules: dict
     by_id: dict
+    checks: dict = None
+
+    def declares(self, ident):
+        """Is `ident` a declared rule or check id (every id a person sees must be)?"""
+        return ident in self.by_id or ident in (self.checks or {})
 
     @property
     def year(self):
@@ -70,7 +89,7 @@ class Rulebook:
 
     def paths(self, node=None, prefix=""):
         """Every dotted path to a parameter (rules excluded), for listing the rulebook on a sheet."""
-        node = {k: v for k, v in self.data.items() if k != "rules"} if node is None else node
+        node = {k: v for k, v in self.data.items() if k not in ("rules", "checks")} if node is None else node
         items = node.items() if isinstance(node, dict) else enumerate(node)
         for key, value in items:
             path = f"{prefix}{key}"
@@ -112,9 +131,11 @@ def _load(path, mtime_ns, size):
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RulebookError(f"Regelboken {path.name} går inte att läsa: {exc}") from None
     rules, by_id = _read_rules(path.name, data)
-    book = Rulebook(path=path, data=data, rules=rules, by_id=by_id)
+    checks = _read_checks(path.name, data, by_id)
+    book = Rulebook(path=path, data=data, rules=rules, by_id=by_id, checks=checks)
     _validate(book)
     _validate_rules(book)
+    _validate_checks(book)
     return book
 
 
@@ -261,6 +282,48 @@ def _read_rules(name, data):
             by_id[rule_id] = rule
         rules[decision] = tuple(out)
     return rules, by_id
+
+
+# --- checks ------------------------------------------------------------------------------------------
+def _read_checks(name, data, rule_ids):
+    declared = data.get("checks", [])
+    if not isinstance(declared, list) or not all(isinstance(entry, dict) for entry in declared):
+        raise RulebookError(f"Regelboken {name}: 'checks' ska vara en lista av kontroller ([[checks]]).")
+    checks = {}
+    for position, entry in enumerate(declared):
+        check_id = entry.get("id")
+        if not isinstance(check_id, str) or not CHECK_ID.fullmatch(check_id):
+            raise RulebookError(f"Regelboken {name}: 'checks.{position}.id' = {check_id!r} ska se ut som R3.nyckel.id_saknas.")
+        if check_id in checks:
+            raise RulebookError(f"Regelboken {name}: kontrollen {check_id} finns två gånger.")
+        if check_id in rule_ids:
+            raise RulebookError(f"Regelboken {name}: kontrollen {check_id} har samma id som en regel; välj ett annat id.")
+        unknown = set(entry) - {"id", "about", "text"}
+        if unknown:
+            raise RulebookError(f"Regelboken {name}: kontrollen {check_id} har okända fält: {', '.join(sorted(unknown))}.")
+        for field_name in ("about", "text"):
+            if not isinstance(entry.get(field_name), str) or not entry[field_name].strip():
+                raise RulebookError(f"Regelboken {name}: kontrollen {check_id} saknar '{field_name}'.")
+        names = frozenset(p for p, _ in PLACEHOLDER.findall(entry["text"]) if not p.startswith("@"))
+        checks[check_id] = Check(check_id, entry["about"], entry["text"], names)
+    return checks
+
+
+def _validate_checks(book):
+    for check in book.checks.values():
+        for field_name in ("text", "about"):
+            for placeholder, _ in PLACEHOLDER.findall(getattr(check, field_name)):
+                if placeholder.startswith("@"):
+                    try:
+                        book.get(placeholder[1:])
+                    except KeyError:
+                        _fail(book, f"kontrollen {check.id}: '{field_name}' nämner {{{placeholder}}}, som inte finns "
+                                    "i regelboken.")
+                elif field_name == "about":
+                    _fail(book, f"kontrollen {check.id}: 'about' får bara nämna parametrar ({{@...}}).")
+                elif not re.fullmatch(r"[a-z_][a-z0-9_]*", placeholder):
+                    _fail(book, f"kontrollen {check.id}: '{{{placeholder}}}' ska vara ett namn med små bokstäver "
+                                "(a-z, 0-9, _).")
 
 
 def condition_parts(rule):

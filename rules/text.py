@@ -57,7 +57,10 @@ def with_rule(sentence, rule_id):
 
 
 def describe(book, rule):
-    """A rule as VP_RULE and the Regelbok sheet show it: id, what it says, and what it gives."""
+    """A rule as VP_RULE and the Regler sheet show it: id, what it says, and what it gives; a declared
+    check (rulebook.Check): id, what it looks for, and that it gives a finding."""
+    if not hasattr(rule, "then"):
+        return f"{rule.id}: {render(book, rule.about)} Ger: ett fynd (kontroll, inget beslut)."
     return f"{rule.id}: {render(book, rule.about)} Ger: {outcome_text(rule)}."
 
 

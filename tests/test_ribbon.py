@@ -93,7 +93,7 @@ def test_uppdatera_writes_overview_findings_and_log_like_the_file_refresh(exampl
     assert len(log) == 1 and log[0][2] == "Uppdatering Delår 1 2025, 1 fynd" and log[0][3] == "första uppdateringen"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", log[0][0])
     findings = table_below_header(grids[L.FINDINGS])
-    assert [row[:2] for row in findings] == [["Besparing", "R8.base.ej_volymbaserad"]]
+    assert [row[:2] for row in findings] == [["Besparing", "R8.besparing.skillnad"]]
 
     # the message box says how many findings and changed statuses
     assert alerts(book) == [[message, "VP", "ok", "info", ""]]

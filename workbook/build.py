@@ -546,6 +546,11 @@ def _rulebook(wb, book):
     t.widths({L.RULE_NAME: 45, L.RULE_VALUE: 20, L.RULE_CURRENT: 40})
 
 
+CHECK_DECISION = "kontroll"
+CHECK_WHEN = "när värdena inte går att läsa eller inte passar ihop (se Beskrivning)"
+CHECK_THEN = "fynd i Kontroll"
+
+
 def _rules(wb, book):
     ws = start_sheet(wb, L.RULES, f"Regler {book.path.name} – planår {book.year}",
                      f"Varje beslut prövar sina regler uppifrån; den första vars villkor gäller avgör. {L.RULE_ABOUT} "
@@ -556,6 +561,9 @@ def _rules(wb, book):
         for rule in rules:
             t.add({L.RULE_ID: rule.id, L.RULE_DECISION: decision, L.RULE_WHEN: condition_text(rule),
                    L.RULE_THEN: outcome_text(rule), L.RULE_ABOUT: lambda r: f"=VP_RULE({ident}{r})"})
+    for check in book.checks.values():  # declared checks: what they look for, found as a finding
+        t.add({L.RULE_ID: check.id, L.RULE_DECISION: CHECK_DECISION, L.RULE_WHEN: CHECK_WHEN,
+               L.RULE_THEN: CHECK_THEN, L.RULE_ABOUT: lambda r: f"=VP_RULE({ident}{r})"})
     t.style_column(L.RULE_WHEN, wrap=True)
     t.style_column(L.RULE_ABOUT, wrap=True)
     t.widths({L.RULE_ID: 30, L.RULE_DECISION: 12, L.RULE_WHEN: 45, L.RULE_THEN: 30, L.RULE_ABOUT: 80})

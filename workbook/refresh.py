@@ -15,6 +15,7 @@ from decimal import Decimal
 from rules import values as v
 from rules.assess import assess, kf_group_key
 from rules.budget import BudgetResult, budget_adherence, read_budget, reconcile_sum, saving, saving_base
+from rules.checks import check_finding
 from rules.errors import VPInputError
 from rules.records import Finding, Place, finding_at, finding_of, read_or_find
 from rules.rulebook import load_rulebook
@@ -151,7 +152,7 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
     assessment = assess(indicator_rows, kf_rows, book, engine)
     progress("Kontrollerar …")
     budget = {}
-    findings = list(assessment.findings) + range_findings(ind, extent) + budget_findings(tables["budget"], book, engine, budget)
+    findings = list(assessment.findings) + range_findings(ind, extent, book) + budget_findings(tables["budget"], book, engine, budget)
     if "frame" in tables:
         findings += frame_findings(tables["frame"], book, engine)
     findings += unsaved_findings(tables, findings)
@@ -207,7 +208,7 @@ def _user():
         return "okänd"
 
 
-def range_findings(table, extent):
+def range_findings(table, extent, book):
     """An indicator outside the rows the workbook's formulas read (the defined name Indikatortabell,
     `extent` = (sheet, first row, last row) as the workbook defines it; None: not known here)."""
     if extent is None:
@@ -217,10 +218,8 @@ def range_findings(table, extent):
     for position, row in enumerate(table.rows):
         if sheet != table.sheet or not first < row <= last:
             place = table.place(position, L.ID)
-            out.append(finding_at("R3.formelomrade", place, (
-                f"{place}: indikatorn står utanför raderna {first}–{last}, som arbetsbokens formler läser (namnet "
-                f"{L.INDICATOR_TABLE_NAME}); bladen {L.GOALS} och {L.KF_GOALS} räknar inte med den men översikten gör "
-                f"det. Utöka namnet {L.INDICATOR_TABLE_NAME} (Formler > Namnhanteraren) eller flytta upp raden.")))
+            out.append(check_finding(book, "R3.formelomrade", place, forsta=first, sista=last,
+                                     namn=L.INDICATOR_TABLE_NAME, mal_blad=L.GOALS, kf_blad=L.KF_GOALS))
     return out
 
 
@@ -326,11 +325,10 @@ def saving_findings(lines, book):
     if Decimal(repr(stated)) == Decimal(repr(computed)):
         return []
     difference = float(Decimal(repr(stated)) - Decimal(repr(computed)))
-    return [Finding("R8.base.ej_volymbaserad", L.SAVING, "", (
-        f"{L.SAVING}: planens besparing {v.format_number(stated)} mnkr (regelboken, saving.stated) men "
-        f"{v.format_number(computed)} mnkr beräknat från raderna med {L.VOLUME_BASED} = NEJ i {L.BUDGET} (bas "
-        f"{v.format_number(base)} mnkr); skillnad {v.format_number(difference)} mnkr. Planens siffra är nämndens "
-        f"beslut; kontrollera markeringarna i {L.VOLUME_BASED}."), stated=stated, computed=computed)]
+    return [check_finding(book, "R8.besparing.skillnad", L.SAVING, stated=stated, computed=computed,
+                          angiven=v.format_number(stated), beraknad=v.format_number(computed),
+                          bas=v.format_number(base), skillnad=v.format_number(difference), kolumn=L.VOLUME_BASED,
+                          blad=L.BUDGET)]
 
 
 def frame_findings(table, book, engine=None):

@@ -444,7 +444,7 @@ def VP_VOLUMEADJ(budgeterad_volym, ny_volym, standardkostnad):
 
 @_excel
 @xw.func
-@xw.arg("namn", err_to_str=True, doc="En regels id (R2.oka.met) eller en parameter i regelboken (budget.thresholds.gron)")
+@xw.arg("namn", err_to_str=True, doc="En regels eller kontrolls id (R2.oka.met, R3.nyckel.id_saknas) eller en parameter i regelboken (budget.thresholds.gron)")
 @_described("En regel i regelboken (vad den säger och vad den ger), eller värdet av en parameter.")
 def VP_RULE(namn):
     book = _book()
@@ -455,6 +455,8 @@ def VP_RULE(namn):
     name = namn.strip()
     if name in book.by_id:
         return describe(book, book.rule(name))
+    if name in book.checks:
+        return describe(book, book.checks[name])
     if name == "rules" or name.startswith("rules."):
         raise VPInputError("namn", namn, "är inte en regels id.", "Skriv regelns id, t.ex. R2.oka.met (bladet Regelbok).")
     try:
