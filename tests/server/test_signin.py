@@ -439,3 +439,25 @@ def test_faststall_needs_the_role_and_the_log_names_who_fixed_the_period(client,
     assert users[-1] == f"Cecilia Chef ({chef})"
     assert f"Anna Andersson ({tokens.USER_OID})" in users
     assert getpass.getuser() not in users
+
+
+def test_the_start_refuses_other_login_providers_and_multitenant(monkeypatch, tmp_path, key):
+    from xl_addin.server import ServerSetupError, check_environment
+
+    monkeypatch.setenv("VP_SERVER_LOKAL", "0")
+    monkeypatch.setenv("XLWINGS_AUTH_ENTRAID_CLIENT_ID", tokens.CLIENT_ID)
+    monkeypatch.setenv("XLWINGS_AUTH_ENTRAID_TENANT_ID", tokens.TENANT_ID)
+    monkeypatch.setenv(signin.JWKS_FILE, str(tokens.write_key_set(tmp_path / "jwks.json", tokens.jwk(key, KID))))
+    monkeypatch.setenv("XLWINGS_AUTH_PROVIDERS", '["entraid"]')
+    check_environment()  # these settings start
+    monkeypatch.setenv("XLWINGS_AUTH_PROVIDERS", '["custom"]')
+    with pytest.raises(ServerSetupError, match="bara in med Entra ID"):
+        check_environment()
+    monkeypatch.setenv("XLWINGS_AUTH_PROVIDERS", '["entraid"]')
+    monkeypatch.setenv("XLWINGS_AUTH_ENTRAID_MULTITENANT", "true")
+    with pytest.raises(ServerSetupError, match="XLWINGS_AUTH_ENTRAID_MULTITENANT"):
+        check_environment()
+    monkeypatch.delenv("XLWINGS_AUTH_ENTRAID_MULTITENANT")
+    monkeypatch.setenv(signin.ROLE_FILE_SETTING, str(tmp_path / "saknas.toml"))
+    with pytest.raises(ServerSetupError, match="Behörigheterna"):
+        check_environment()

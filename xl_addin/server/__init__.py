@@ -134,6 +134,9 @@ def check_environment():
             "XLWINGS_AUTH_ENTRAID_CLIENT_ID och XLWINGS_AUTH_ENTRAID_TENANT_ID (se "
             "docs/server-drift.md), eller starta i lokalt läge utan inloggning för utveckling: "
             "vp serve --lokal.")
+    if providers != ["entraid"]:
+        raise ServerSetupError(f"XLWINGS_AUTH_PROVIDERS: {providers} – VP-servern loggar bara in med Entra ID; "
+                               "sätt XLWINGS_AUTH_PROVIDERS='[\"entraid\"]'.")
     if "entraid" in providers:
         missing = [name for name in ("XLWINGS_AUTH_ENTRAID_CLIENT_ID", "XLWINGS_AUTH_ENTRAID_TENANT_ID")
                    if not os.environ.get(name, "").strip()]
