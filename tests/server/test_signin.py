@@ -196,7 +196,11 @@ def test_tokens_never_reach_the_log_even_at_debug_level(client, signed_in, key, 
         client.post("/xlwings/custom-functions-call", json=CALL, headers=tokens.header(token))
         client.post("/xlwings/custom-functions-call", json=CALL, headers=tokens.header(expired))
         client.post("/xlwings/custom-functions-call", json=CALL, headers=tokens.header(token + "x"))
+        client.post("/xlwings/custom-functions-call", json=CALL,
+                    headers={"Authorization": "Error 13003: User identity type not supported\nFAKE"})
     text = caplog.text + "".join(str(r.exc_text or "") for r in caplog.records)
+    # Office's sign-in error reaches the log (IT needs the code), on one line
+    assert "Excel kunde inte hämta någon token (Error 13003: User identity type not supported FAKE)" in text
     assert "Validating token: Bearer <token borttagen>" in text  # xlwings Server's debug line, without the token
     for secret in (token, expired, token.split(".")[1], token.split(".")[2]):
         assert secret not in text

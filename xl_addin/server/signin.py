@@ -65,6 +65,11 @@ _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 def bearer_token(authorization):
     """The token of an `Authorization: Bearer <token>` header."""
     parts = (authorization or "").split()
+    if parts and parts[0].lower() == "error":
+        # xlwings' Office.js client sends Office's SSO error instead of a token (e.g. "Error 13003:
+        # ..."): the code tells IT why Excel could not sign the user in; it is no secret.
+        said = " ".join(parts)[:200].replace("\r", " ").replace("\n", " ")
+        raise refused(f"Excel kunde inte hämta någon token ({said})")
     if len(parts) != 2 or parts[0].lower() != "bearer":
         raise refused("huvudet Authorization saknas eller är inte 'Bearer <token>'")
     if not _JWT.match(parts[1]):
