@@ -21,7 +21,7 @@ def place_text(where):
 def check_message(book, check_id, where=None, **words):
     """The declared check's sentence with its placeholders filled; a check the rulebook does not
     declare, or a placeholder without a value, is a fault in the code (EngineError), not guessed."""
-    check = (book.checks or {}).get(check_id)
+    check = book.checks.get(check_id)
     if check is None:
         raise EngineError(f"Kontrollen {check_id} finns inte i regelboken {book.path.name} ([[checks]]).")
     words = {key: ("" if value is None else value if isinstance(value, str) else str(value))
@@ -42,8 +42,9 @@ def check_finding(book, check_id, where, stated=None, computed=None, **words):
 
 def check_error(book, check_id, where, typed=None, **words):
     """A VPInputError of a declared check (a row that cannot be decided carries it); `typed` is what
-    was typed, quoted shortened as {skrivet}."""
-    if "skrivet" in ((book.checks or {}).get(check_id).placeholders if check_id in (book.checks or {}) else ()):
+    was typed, quoted shortened as {skrivet} when the check's text has it."""
+    check = book.checks.get(check_id)
+    if check is not None and "skrivet" in check.placeholders:
         words.setdefault("skrivet", "" if typed is None else quote(typed))
     message = check_message(book, check_id, where, **words)
     return VPInputError(where, typed, message, rule=check_id, message=message)

@@ -49,6 +49,12 @@ def _one_of(path, what):
     return check
 
 
+def _one_of_keys(path, keys):
+    def check(book, value):
+        return None if value in keys else f"{value!r} ska vara en av {', '.join(keys)} (nycklar i '{path}')"
+    return check
+
+
 def _bool(book, value):
     return None if isinstance(value, bool) else f"{value!r} ska vara true eller false"
 
@@ -80,10 +86,11 @@ DECISIONS = {
             "utfall": Fact(NUMBER, MICRO), "ingaende_lag": Fact(NUMBER, MICRO),
             "ingaende_hog": Fact(NUMBER, MICRO), "troskel": Fact(NUMBER, MICRO),
             "foljsamhet": Fact(NUMBER, "budget.round_decimals"),
+            "gron_grans": Fact(NUMBER, "budget.round_decimals"),
         },
         outcomes={"verdict": _one_of("indicator.verdicts", "utfallet")},
         placeholders=frozenset({"utfall", "ingaende", "ingaende_lag", "ingaende_hog", "troskel", "riktvarde",
-                                "poang", "foljsamhet", "villkor", "utfall_text", "ingaende_text"}),
+                                "poang", "foljsamhet", "gron_grans", "villkor", "utfall_text", "ingaende_text"}),
         partition="riktvarde",
     ),
     "mal": Decision(
@@ -102,12 +109,23 @@ DECISIONS = {
         outcomes={"colour": _colour, "error": _text},
         placeholders=frozenset({"budget", "utfall", "avvikelse", "sida", "foljsamhet"}),
     ),
+    "budgetsida": Decision(
+        facts={"avvikelse": Fact(NUMBER, MICRO)},
+        outcomes={"side": _one_of_keys("budget", ("surplus_label", "deficit_label"))},
+        placeholders=frozenset({"avvikelse", "sida"}),
+    ),
+    "budgetsanning": Decision(
+        facts={"skillnad": Fact(NUMBER, MICRO)},
+        outcomes={"differs": _bool},
+        placeholders=frozenset({"angiven", "angiven_plats", "beraknad", "beraknad_plats", "skillnad"}),
+    ),
     "budgetrad": Decision(
         facts={"radtyp": Fact(WORD, domain=("rad", "summa")), "volymbaserad": Fact(WORD, domain=("ja", "nej", "tom"))},
         outcomes={"in_base": _bool, "error": _text},
     ),
     "fordelning": Decision(
-        facts={"slag": Fact(WORD, domain=("gemensam", "stab")), "hs_ogiltig": Fact(FLAG)},
+        facts={"slag": Fact(WORD, domain=("gemensam", "stab")), "belopp_abs": Fact(NUMBER, MICRO),
+               "hs_riktad": Fact(NUMBER, MICRO)},
         outcomes={"shares": _shares, "excludes_hs": _bool, "error": _text},
         placeholders=frozenset({"belopp", "hs_del", "fordelat", "delar"}),
     ),

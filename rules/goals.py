@@ -125,12 +125,13 @@ def goal_status(grades, dominant_colour=None, book=None, where="poäng", dominan
              "medel_exakt": v.format_number(float(exact)) if exact is not None else "",
              "medel": v.format_fixed(average, decimals) if average is not None else ""}
     sentence = render(book, rule.text, words)
+    notes = book.data["goal"]["notes"]  # what the explanation adds: the rulebook's words, not code's
     if dominants > 1:
-        sentence += " Inget tak: flera indikatorer är markerade som dominerande."
+        sentence += " " + render(book, notes["several_dominants"])
     elif fact["dominant_fel"]:
-        sentence += " Inget tak: den dominerande indikatorn har fel."
+        sentence += " " + render(book, notes["dominant_error"])
     if errors:
-        sentence += f" {errors} indikator(er) med fel är inte medräknade."
+        sentence += " " + render(book, notes["errors_left_out"], {"antal": errors})
     return GoalResult(average if rule.then["status"] != book.data["goal"]["statuses"][-1] else None,
                       rule.then["status"], with_rule(sentence, rule.id), rule.id, len(assessed))
 

@@ -8,7 +8,7 @@ the values as typed, is the explanation.
 from dataclasses import dataclass
 
 from . import values as v
-from .budget import deviation_adherence
+from .budget import deviation_adherence, tolerance_edge
 from .engine import get_engine
 from .errors import VPInputError
 from .rulebook import condition_parts, load_rulebook
@@ -55,7 +55,7 @@ def compared_with(book, kind):
                 continue
             for fact, op, operand in condition_parts(rule):
                 if fact == "utfall" and op not in ("eq", "in"):
-                    found.add(operand if isinstance(operand, str) else "literal")
+                    found.add(operand if isinstance(operand, str) else ("literal", operand))
         _COMPARED[key] = found
     return found
 
@@ -82,6 +82,24 @@ def _check_units(a, a_where, b, b_where, book):
     if b.is_fraction and a.kind == v.NUMBER:
         a = v.Value(v.PERCENT, number=a.number, text=a.text)
     return a, b
+
+
+def _check_literals(compared, outcome, target, where, book):
+    """Beslut R1 for a rule that compares the outcome with a number written in the rulebook: a number
+    up to `plain_vs_percent_limit` (1,0 for Samtliga) is a share, so a plain outcome above the limit
+    is an error; a number above it (a count such as 2) is a plain number, so a percentage or share as
+    outcome is an error; 0 has no unit. Nothing is guessed either way."""
+    limit = book.data["values"]["plain_vs_percent_limit"]
+    literals = [operand for item in compared if isinstance(item, tuple) for operand in item[1:]]
+    shares = [x for x in literals if 0 < abs(x) <= limit]
+    counts = [x for x in literals if abs(x) > limit]
+    if shares and outcome.kind == v.NUMBER and abs(outcome.number) > limit:
+        raise VPInputError(where, outcome.text, f"är ett vanligt tal men riktvärdet är {target.text}.",
+                           "Skriv en andel (5/5), 100 % eller Samtliga.")
+    if counts and outcome.kind != v.NUMBER:
+        raise VPInputError(where, outcome.text or outcome.shown(),
+                           f"är en andel eller procentsats men riktvärdet {target.text} jämför med talet "
+                           f"{v.format_number(counts[0])}.", "Skriv utfallet som ett tal (t.ex. 3).")
 
 
 def _comparable(value, where, what):
@@ -112,7 +130,7 @@ def read_indicator(ingaende, riktvarde, utfall, aktiviteter, book, where=WHERE):
              "ingaende_text": f" ('{baseline.text}')" if baseline.text else ""}
     fact = {"riktvarde": target.kind, "har_utfall": 0 if outcome.missing else 1,
             "har_ingaende": 0 if baseline.missing else 1, "aktiviteter": 1 if activities else 0,
-            "utfall": 0, "ingaende_lag": 0, "ingaende_hog": 0, "troskel": 0, "foljsamhet": 0}
+            "utfall": 0, "ingaende_lag": 0, "ingaende_hog": 0, "troskel": 0, "foljsamhet": 0, "gron_grans": 0}
     if target.kind == v.SAKNAS or outcome.missing:
         return fact, words
     if outcome.kind == v.RANGE:
@@ -140,13 +158,11 @@ def read_indicator(ingaende, riktvarde, utfall, aktiviteter, book, where=WHERE):
         threshold, outcome = _check_units(target.value, w_target, outcome, w_out, book)
         fact["troskel"] = v.to_micro(threshold.number)
         words["troskel"] = threshold.shown()
-    if "literal" in compared and outcome.kind == v.NUMBER and \
-            abs(outcome.number) > book.data["values"]["plain_vs_percent_limit"]:
-        raise VPInputError(w_out, outcome.text, f"är ett vanligt tal men riktvärdet är {target.text}.",
-                           "Skriv en andel (5/5), 100 % eller Samtliga.")
+    _check_literals(compared, outcome, target, w_out, book)
     if target.kind == v.TOLERANS:
-        _, outcome = _check_units(target.value, w_target, outcome, w_out, book)
+        band, outcome = _check_units(target.value, w_target, outcome, w_out, book)
         fact["foljsamhet"], words["foljsamhet"] = deviation_adherence(outcome.number, book)
+        fact["gron_grans"], words["gron_grans"] = tolerance_edge(band.number, book)
     fact["utfall"] = v.to_micro(outcome.number)
     words["utfall"] = outcome.shown()
     if target.kind == v.TOLERANS and outcome.kind == v.PERCENT:  # a deviation: its sign matters

@@ -35,8 +35,8 @@ class Finding:
     sheet: str
     cell: str
     message: str
-    stated: float | None = None      # R10: the figure as stated ...
-    computed: float | None = None    # ... and as computed from the rows
+    stated: object = None            # R10, R8: the figure as stated (an exact Decimal) ...
+    computed: object = None          # ... and as computed from the rows
 
     @property
     def where(self):
@@ -116,6 +116,21 @@ class BudgetRow:
     volume_based: object = None
     amounts: dict = field(default_factory=dict)
     actual: object = None
+    places: dict = field(default_factory=dict)
+
+    def place(self, name):
+        return self.places.get(name, name)
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRow:
+    """One step of the frame adjustments (ramjusteringar): its label (Start, Justering, Summa as
+    typed), its text and its amount."""
+
+    step: object = None
+    text: object = None
+    amount: object = None
+    kind: object = None
     places: dict = field(default_factory=dict)
 
     def place(self, name):

@@ -9,7 +9,7 @@ decide what their examples say is checked by the engine at start (`selftest`).
 import math
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,11 +60,11 @@ class Rulebook:
     data: dict
     rules: dict
     by_id: dict
-    checks: dict = None
+    checks: dict = field(default_factory=dict)
 
     def declares(self, ident):
         """Is `ident` a declared rule or check id (every id a person sees must be)?"""
-        return ident in self.by_id or ident in (self.checks or {})
+        return ident in self.by_id or ident in self.checks
 
     @property
     def year(self):
@@ -200,6 +200,8 @@ def _validate(book):
     if len(statuses) < 2 or not all(isinstance(s, str) and s for s in statuses):
         _fail(book, "'goal.statuses' ska vara en lista med statusar, bäst först.")
     _need(book, "goal.office", str)
+    for note in ("several_dominants", "dominant_error", "errors_left_out"):
+        _need(book, f"goal.notes.{note}", str)
     for name in _need(book, "goal.thresholds", dict):
         _need(book, f"goal.thresholds.{name}", number)
     for status in _need(book, "kf.override_statuses", list):
@@ -208,6 +210,10 @@ def _validate(book):
     for name in ("override", "board_goal", "indicative"):
         _need(book, f"kf.sources.{name}", str)
     _need(book, "budget.round_decimals", int)
+    for label in ("surplus_label", "deficit_label"):
+        _need(book, f"budget.{label}", str)
+    if _need(book, "budget.truth_tolerance_points", number) < 0:
+        _fail(book, "'budget.truth_tolerance_points' får inte vara negativ.")
     for name in _need(book, "budget.thresholds", dict):
         _need(book, f"budget.thresholds.{name}", number)
     for split in ("splits.lss_sol", "splits.staff"):

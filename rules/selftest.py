@@ -6,8 +6,11 @@ rule that no example fires."""
 from fractions import Fraction
 
 from . import values as v
-from .budget import budget_adherence, decide_reconciliation, saving_base_row
+from .budget import budget_adherence, decide_reconciliation, exact, saving_base_row
+from .budget_assess import decide_budget_truth
+from .engine import scale_int
 from .errors import RulebookError, VPInputError
+from .facts import MICRO
 from .goals import GoalResult, goal_status, kf_status
 from .indicator import grade_indicator
 from .splits import split
@@ -39,6 +42,15 @@ def _run(engine, decision, example):
     if decision == "budget":
         r = budget_adherence(example["budget"], example["utfall"], book, engine=engine)
         return r.rule, {"colour": r.colour}
+    if decision == "budgetsida":
+        r = budget_adherence(example["budget"], example["utfall"], book, engine=engine)
+        rule = engine.decide("budgetsida", {"avvikelse": min(max(scale_int(r.deviation, MICRO), -(2**61)), 2**61)})
+        return rule.id, {"side": r.side}
+    if decision == "budgetsanning":
+        board = budget_adherence(example["budget"], example["utfall"], book, engine=engine)
+        typed = v.parse_value(example["angiven"], "angiven", book).number
+        r = decide_budget_truth(typed, board.deviation / abs(exact(example["budget"])), book, engine)
+        return r.rule, {"differs": r.differs}
     if decision == "budgetrad":
         volume = v.read_yes_no(example.get("volymbaserad"), "volymbaserad", book)
         r = saving_base_row(v.fold(example["radtyp"]), volume, book, engine=engine)

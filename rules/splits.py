@@ -55,8 +55,11 @@ def split(kind, belopp, hs_del=None, decimaler=None, book=None, engine=None,
     amount = v.parse_amount(belopp, w_amount, book)
     hs = v.parse_amount(hs_del, w_hs, book, allow_missing=True) or 0.0
     decimals = _decimals(decimaler, w_decimals, book)
-    invalid = bool(hs) and (abs(hs) > abs(amount) or (hs < 0) != (amount < 0))
-    rule = (engine or get_engine(book)).decide("fordelning", {"slag": kind, "hs_ogiltig": 1 if invalid else 0})
+    # the HS part in the amount's direction: the rules compare it with the amount's size
+    direction = -1 if amount < 0 else 1
+    fact = {"slag": kind, "belopp_abs": min(v.to_micro(abs(amount)), 2**61),
+            "hs_riktad": max(min(v.to_micro(hs * direction), 2**61), -(2**61))}
+    rule = (engine or get_engine(book)).decide("fordelning", fact)
     words = {"belopp": v.format_number(amount), "hs_del": v.format_number(hs),
              "fordelat": v.format_number(amount - hs)}
     if "error" in rule.then:

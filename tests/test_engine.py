@@ -71,7 +71,7 @@ def test_sessions_are_deleted_past_the_1024_cap():
 
 def _indicator_fact(**changes):
     fact = {"riktvarde": "oka", "har_utfall": 1, "har_ingaende": 1, "aktiviteter": 0, "utfall": 2, "ingaende_lag": 1,
-            "ingaende_hog": 1, "troskel": 0, "foljsamhet": 0}
+            "ingaende_hog": 1, "troskel": 0, "foljsamhet": 0, "gron_grans": 0}
     fact.update(changes)
     return fact
 

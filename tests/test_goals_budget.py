@@ -117,7 +117,7 @@ def test_override_needs_both_status_and_motivation():
 )
 def test_budget_adherence_edges(budget, outcome, adherence, colour):
     result = budget_adherence(budget, outcome)
-    assert result.adherence == pytest.approx(adherence, abs=1e-12)
+    assert result.adherence == Decimal(str(adherence))  # exact: amounts are Decimals end to end
     assert result.colour == colour
 
 
@@ -140,7 +140,7 @@ def test_budget_bad_input(bad, fragment):
 
 
 def test_saving_price_volume():
-    assert saving(56.7) == -1.7
+    assert saving(56.7) == Decimal("-1.7")
     assert full_year_effect("2%", 6) == pytest.approx(0.02 * 7 / 12)
     assert round(full_year_effect("2 %", 6) * 100, 2) == 1.17
     assert full_year_effect(0.03, 1) == pytest.approx(0.03)

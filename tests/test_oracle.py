@@ -113,4 +113,4 @@ def test_budget_adherence_agrees_with_the_oracle(budget, tenth_permille, noise):
     actual = (budget * (1 + Decimal(tenth_permille) / 1000) + Decimal(noise) / 100).quantize(Decimal("0.01"))
     adherence, colour = oracle.budget(budget, actual)
     result = budget_adherence(str(budget).replace(".", ","), float(actual))
-    assert (round(result.adherence, 6), result.colour) == (round(adherence, 6), colour)
+    assert (round(float(result.adherence), 6), result.colour) == (round(adherence, 6), colour)

@@ -69,10 +69,14 @@ def edit(path, sheet, cells):
 # RULES R8: the plan's stated saving (-1,7 mnkr) cannot be reproduced from its own table, so the
 # difference is a finding on every copy of the plan's workbook; the tests look past that one.
 PLAN_SAVING = "R8.besparing.skillnad"
+# RULES R2 (one budget truth): the example's I16 has +0,8 % typed while its Internbudget's rows with a
+# prognosis total -1,47 %: a finding on the example too.
+BUDGET_TRUTH = "R5.sanning.avviker"
+EXAMPLE_FINDINGS = (PLAN_SAVING, BUDGET_TRUTH)
 
 
 def other_findings(result):
-    return [f for f in result.findings if f.rule != PLAN_SAVING]
+    return [f for f in result.findings if f.rule not in EXAMPLE_FINDINGS]
 
 
 def messages(result):
@@ -123,9 +127,10 @@ def test_the_log_names_the_statuses_that_moved(example):
 
 
 def test_check_finds_a_planted_bad_value_and_a_wrong_sum(example, capsys):
-    assert main(["check", str(example)]) == 1  # the plan's saving (R8), and nothing else
+    assert main(["check", str(example)]) == 1  # the plan's saving (R8) and I16 against the budget, nothing else
     out = capsys.readouterr().out
-    assert out.count("\n- [") == 0 and out.startswith(f"- [{PLAN_SAVING}] Besparing: planens besparing -1,7 mnkr")
+    assert out.count("\n- [") == 1 and out.startswith(f"- [{PLAN_SAVING}] Besparing: planens besparing -1,7 mnkr")
+    assert f"\n- [{BUDGET_TRUTH}] " in out
     wb = openpyxl.load_workbook(example)
     bad = cell_of(example, L.INDICATORS, "Utfall", "Id", "I03")
     wb[L.INDICATORS][bad] = "sextiofem"
@@ -714,3 +719,20 @@ def test_a_finding_about_two_cells_names_both_once(example, capsys):
     assert [f.where for f in other_findings(result)] == [f"Indikatorer!{i01} och Indikatorer!{i02}"]
     main(["check", str(example)])
     assert capsys.readouterr().out.count(f"Indikatorer!{i01} och Indikatorer!{i02}") == 1
+
+
+def test_the_budget_indicator_against_the_boards_total_is_a_finding_naming_both(example):
+    """RULES R2 (one budget truth): I16's typed +0,8 % against the Internbudget rows with a prognosis,
+    which total -1,47 % ((budget - prognos) / budget); both figures and both places are named. Typing the
+    board's figure (within 0,1 percentage point) makes the finding go away."""
+    cell = cell_of(example, L.INDICATORS, "Utfall", "Id", "I16")
+    result = run_refresh(XlsxBook(example), write=False)
+    truth = [f for f in result.findings if f.rule == BUDGET_TRUTH]
+    assert len(truth) == 1 and truth[0].where == f"{L.INDICATORS}!{cell}"
+    message = truth[0].message
+    assert message.startswith(f"{L.INDICATORS}!{cell}: utfallet +0,8\u00a0% ") and "-1,47\u00a0%" in message
+    assert f"({L.BUDGET}!" in message and "2,27 procentenheter" in message
+    for typed, found in (("-1,4%", False), ("-1,37%", False), ("-1,36%", True)):
+        edit(example, L.INDICATORS, {cell: typed})
+        again = run_refresh(XlsxBook(example), write=False)
+        assert any(f.rule == BUDGET_TRUTH for f in again.findings) is found, typed

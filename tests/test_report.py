@@ -172,7 +172,8 @@ def test_the_appendix_lists_the_findings_and_the_rulebook(reports):
     document = reports[3]
     tables = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]
     findings = next(t for t in tables if t[0] == ["Plats", "Regel", "Beskrivning"])
-    assert [row[1] for row in findings[1:]] == ["R8.besparing.skillnad"]  # what vp check finds in the example
+    # what vp check finds in the example: the plan's saving, I16 against the budget's total
+    assert [row[1] for row in findings[1:]] == ["R8.besparing.skillnad", "R5.sanning.avviker"]
     rules_table = next(t for t in tables if t[0] == ["Regel", "Vad regeln säger"])
     listed = {row[0] for row in rules_table[1:]}
     assert {"R2.oka.met", "R4.override", "R5.band.gul", "R12.hogre.samre", "R6.split.gemensam"} <= listed
@@ -329,3 +330,15 @@ def test_an_unreadable_value_and_an_unknown_goal_are_shown_not_dropped(tmp_path)
     findings = next([[c.text for c in r.cells] for r in t.rows] for t in document.tables
                     if t.rows[0].cells[0].text == "Plats")
     assert {"Indikatorer!K7", "Indikatorer!C9"} <= {row[0] for row in findings[1:]}
+
+
+@pytest.mark.parametrize("which, typed", [(2, "+0,8 %"), (3, "-0,3 %")])
+def test_two_adherences_for_the_board_are_never_shown_without_saying_which_is_which(reports, which, typed):
+    """RULES R2 (one budget truth): the budget result is the Internbudget's (-1,47 % for the rows with a
+    prognosis) while the budget-adherence indicator I16 is graded on what is typed in its Utfall; the
+    report says which figure is which, next to the board's adherence."""
+    texts = [text_of(p) for p in reports[which].paragraphs]
+    board = next(i for i, t in enumerate(texts) if t.startswith("Budgetföljsamhet: "))
+    note = next(t for t in texts[board:board + 4] if t.startswith("Två siffror för nämndens budget: "))
+    assert "internbudgetens rader med utfall/prognos (avvikelse -1,47 %)" in note
+    assert f"({L.INDICATORS}!" in note and f"har {typed} inskrivet" in note

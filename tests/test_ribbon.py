@@ -90,14 +90,17 @@ def test_uppdatera_writes_overview_findings_and_log_like_the_file_refresh(exampl
     assert writes == [(L.OVERVIEW, "setValues"), (L.FINDINGS, "setValues"), (L.LOG, "setValues"),
                       (L.HISTORY, "setValues")]
     log = table_below_header(grids[L.LOG])
-    assert len(log) == 1 and log[0][2] == "Uppdatering Delår 1 2025, 1 fynd" and log[0][3] == "första uppdateringen"
+    assert len(log) == 1 and log[0][2] == "Uppdatering Delår 1 2025, 2 fynd" and log[0][3] == "första uppdateringen"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", log[0][0])
     findings = table_below_header(grids[L.FINDINGS])
-    assert [row[:2] for row in findings] == [["Besparing", "R8.besparing.skillnad"]]
+    # the plan's saving (RULES R8) and I16's +0,8 % against the budget's total (RULES R2, one budget truth)
+    assert [row[:2] for row in findings] == [["Besparing", "R8.besparing.skillnad"],
+                                             [f"Indikatorer!{coordinate(L.INDICATORS, 'Utfall', 'Id', 'I16')}",
+                                              "R5.sanning.avviker"]]
 
     # the message box says how many findings and changed statuses
     assert alerts(book) == [[message, "VP", "ok", "info", ""]]
-    assert "1 fynd" in message and "0 ändrade statusar (första uppdateringen)" in message
+    assert "2 fynd" in message and "0 ändrade statusar (första uppdateringen)" in message
 
 
 def test_uppdatera_never_touches_a_cell_outside_the_output_sheets():
@@ -142,17 +145,17 @@ def test_kontrollera_writes_only_the_findings_sheet():
     message = ribbon.run("kontrollera", book=book)
     assert {sheet for sheet, _, _ in touched(book)} == {L.FINDINGS}
     findings = table_below_header(applied(book)[L.FINDINGS])
-    assert len(findings) == 2  # the planted value, and the plan's saving (RULES R8)
+    assert len(findings) == 3  # the planted value, the plan's saving (RULES R8), I16 against the budget (R2)
     assert findings[0][0] == f"Indikatorer!{bad}" and findings[0][1] == "R1"
     assert f"Indikatorer!{bad}: 'sextiofem'" in findings[0][2]
-    assert "2 fynd" in message and "sextiofem" in message
+    assert "3 fynd" in message and "sextiofem" in message
     assert alerts(book)[0][0] == message
 
 
-def test_kontrollera_on_the_example_finds_only_the_plans_saving():
+def test_kontrollera_on_the_example_finds_only_the_plans_saving_and_the_budget_truth():
     book = remote_book()
     message = ribbon.run("kontrollera", book=book)
-    assert "1 fynd" in message and "planens besparing -1,7 mnkr" in message
+    assert "2 fynd" in message and "planens besparing -1,7 mnkr" in message and "utfallet +0,8" in message
     assert {sheet for sheet, _, _ in touched(book)} <= {L.FINDINGS}
 
 
@@ -329,5 +332,6 @@ def test_uppdatera_keeps_notes_typed_beside_the_output_tables():
         column, row = range_boundaries(cell)[:2]
         assert grids[sheet][row - 1][column - 1] == text, sheet
     log = [row[:4] for row in table_below_header(grids[L.LOG])]
-    assert [row[2] for row in log if row[0]][:2] == ["Uppdatering Delår 1 2025, 2 fynd"] * 2  # the planted value, the saving
+    # the planted value, the saving, I16 against the budget
+    assert [row[2] for row in log if row[0]][:2] == ["Uppdatering Delår 1 2025, 3 fynd"] * 2
     assert grids[L.LOG][L.HEADER_ROW + 1][0]  # the second row right below the first, not below the note

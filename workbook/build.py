@@ -553,8 +553,9 @@ CHECK_THEN = "fynd i Kontroll"
 
 def _rules(wb, book):
     ws = start_sheet(wb, L.RULES, f"Regler {book.path.name} – planår {book.year}",
-                     f"Varje beslut prövar sina regler uppifrån; den första vars villkor gäller avgör. {L.RULE_ABOUT} "
-                     f"hämtas med VP_RULE från regelboken som gäller nu. Ändra regler i regelboken, inte här.")
+                     f"Varje beslut prövar sina regler uppifrån; den första vars villkor gäller avgör. Kontrollerna sist "
+                     f"(beslut {CHECK_DECISION}) ger fynd i Kontroll. {L.RULE_ABOUT} hämtas med VP_RULE från "
+                     f"regelboken som gäller nu. Ändra regler i regelboken, inte här.")
     t = Table(ws, [L.RULE_ID, L.RULE_DECISION, L.RULE_WHEN, L.RULE_THEN, L.RULE_ABOUT])
     ident = t.col(L.RULE_ID)
     for decision, rules in book.rules.items():

@@ -181,7 +181,10 @@ def history_rows(result, period, stamp, user, book):
     digits = book.data["budget"]["round_decimals"] + 2
 
     def adherence(r):
-        return round(r.adherence, digits) if r is not None else None
+        return float(round(r.adherence, digits)) if r is not None else None
+
+    def number(x):  # an exact amount (Decimal) as the number a cell holds
+        return None if x is None else float(x)
 
     rows = []
     tail = [stamp, user]
@@ -199,12 +202,13 @@ def history_rows(result, period, stamp, user, book):
         for outcome in summary.lines:
             r = outcome.result
             rows.append([period.text, L.LEVEL_BUDGET, None, None, None, _typed(outcome.area), None, None,
-                         outcome.actual, outcome.budget, None, adherence(r), r.colour if r else "Fel",
+                         number(outcome.actual), number(outcome.budget), None, adherence(r), r.colour if r else "Fel",
                          r.rule if r else outcome.error.rule, *tail])
         if summary.total is not None:
             t = summary.total
             rows.append([period.text, L.LEVEL_BUDGET_TOTAL, None, None, None, L.BUDGET_TOTAL_NAME, None, None,
-                         summary.total_actual, summary.total_budget, None, adherence(t), t.colour, t.rule, *tail])
+                         number(summary.total_actual), number(summary.total_budget), None, adherence(t), t.colour,
+                         t.rule, *tail])
     return rows
 
 

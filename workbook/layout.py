@@ -110,6 +110,8 @@ AMOUNT = "Belopp"
 START = "Start"
 ADJUSTMENT = "Justering"
 FRAME_COLUMNS = ({STEP: "step", TEXT: "text", AMOUNT: "amount", ROW_KIND: "kind"}, {})
+# Frame steps as the budget assessment names them.
+FRAME_KINDS = {START: "start", ADJUSTMENT: "justering", SUM: "summa"}
 
 # --- output sheets written by a refresh ------------------------------------------------------------------
 OVERVIEW_HEADERS = ["Nivå", "KF-mål", "Nämndmål", "Id", "Namn", "Medel/poäng", "Status/färg", "Förklaring", "Regel"]
@@ -170,3 +172,13 @@ SAVING_BASE = "Ej volymbaserad budget 2025 (mnkr)"
 SAVING_RESULT = "Besparing"
 SAVING_STATED = "Planens angivna besparing (mnkr)"
 SAVING_DIFFERENCE = "Skillnad (mnkr)"
+
+
+def budget_layout():
+    """What the budget assessment (rules.budget_assess) needs to know of these sheets' names."""
+    from rules.budget_assess import BudgetLayout
+
+    return BudgetLayout(amounts=BUDGET_AMOUNTS, current=BUDGET_NOV, proposal=PROPOSAL, change=CHANGE,
+                        kinds=ROW_KINDS, kind_column=ROW_KIND, law_column=LAW, frame_kinds=FRAME_KINDS,
+                        frame_kind_column=ROW_KIND, budget_table=BUDGET, volume_column=VOLUME_BASED,
+                        saving_place=SAVING)

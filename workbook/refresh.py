@@ -10,20 +10,20 @@ workbook's goal and KF formulas call.
 import getpass
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from rules import values as v
 from rules.assess import assess, kf_group_key
-from rules.budget import BudgetResult, budget_adherence, read_budget, reconcile_sum, saving, saving_base
+from rules.budget_assess import assess_budget, budget_truth_findings
 from rules.checks import check_finding
 from rules.errors import VPInputError
-from rules.records import Finding, Place, finding_at, finding_of, read_or_find
+from rules.records import Finding, finding_of
 from rules.rulebook import load_rulebook
 
 from . import layout as L
 from .followup import (PeriodMissing, follow_up, format_follow_up, period_findings, read_period_cell, resolve_period,
                        write_follow_up)
-from .tables import NotAVPWorkbook, UnsavedFormula, budget_records, cell_value, indicator_records, kf_records
+from .tables import (NotAVPWorkbook, UnsavedFormula, budget_records, cell_value, frame_records, indicator_records,
+                     kf_records)
 
 
 @dataclass
@@ -38,37 +38,9 @@ class RefreshResult:
     first: bool = False                 # no earlier refresh to compare with (the log says so)
     assessment: object = None           # rules.assess.Assessment
     items: list = field(default_factory=list)  # per overview row: its KFOutcome, GoalOutcome or GradedIndicator
-    budget: object = None               # BudgetSummary: R5 per budget row with utfall/prognos, the total, R8
+    budget: object = None               # rules.budget_assess.BudgetAssessment: R5 per row and in total, R8, R10
     period: object = None               # rules.periods.Period the refresh is about (None: not known)
     follow: object = None               # followup.FollowUp: the period cell, the previous period, the trends
-
-
-@dataclass(frozen=True)
-class BudgetOutcome:
-    """R5 for one budget row with an utfall/prognos: the result, or the error that stopped it."""
-
-    area: object                        # Verksamhetsområde as typed
-    law: object                         # LSS, SoL or "" (None: unreadable)
-    budget: float | None                # Förslag till budget (mnkr)
-    actual: float | None                # utfall/prognos (mnkr), read
-    result: BudgetResult | None
-    error: VPInputError | None
-    place: Place | None                 # the utfall/prognos cell
-
-
-@dataclass(frozen=True)
-class BudgetSummary:
-    """The budget as the board sees it: every row's adherence, the adherence of those rows together
-    (R5 on their sums), the rows without utfall/prognos, and the saving (R8) beside the plan's."""
-
-    lines: tuple
-    total: BudgetResult | None
-    total_budget: float | None
-    total_actual: float | None
-    without_actual: tuple               # areas of activity rows without utfall/prognos
-    saving_base: float | None
-    saving: float | None
-    saving_stated: float | None
 
 
 def read_tables(source, book):
@@ -151,10 +123,9 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
     indicator_rows, kf_rows = indicator_records(ind, book.year), kf_records(kf)
     assessment = assess(indicator_rows, kf_rows, book, engine)
     progress("Kontrollerar …")
-    budget = {}
-    findings = list(assessment.findings) + range_findings(ind, extent, book) + budget_findings(tables["budget"], book, engine, budget)
-    if "frame" in tables:
-        findings += frame_findings(tables["frame"], book, engine)
+    budget = assess_budget_tables(tables, book, engine)
+    findings = list(assessment.findings) + range_findings(ind, extent, book) + list(budget.findings)
+    findings += budget_truth_findings(assessment.indicators, budget, board_total_place(tables["budget"]), book, engine)
     findings += unsaved_findings(tables, findings)
 
     kf_text = {}
@@ -198,7 +169,7 @@ def compute(tables, book=None, previous=None, user=None, now=None, progress=None
         "första uppdateringen" if previous is None else "inga ändringar")]
     return RefreshResult(out.rows, out.fills, findings, out.statuses, changes, log_row, out.sources,
                          first=previous is None, assessment=assessment, items=out.items,
-                         budget=budget.get("summary"), period=period)
+                         budget=budget, period=period)
 
 
 def _user():
@@ -242,118 +213,18 @@ def unsaved_findings(tables, findings):
     return out
 
 
-def read_budget_table(table, book, engine=None):
-    """The budget table read for the rules: (lines, findings about its labels and amounts)."""
-    return read_budget(budget_records(table), L.BUDGET_AMOUNTS, L.ROW_KINDS,
-                       {"kind": L.ROW_KIND, "law": L.LAW}, book, engine)
+def assess_budget_tables(tables, book, engine=None):
+    """The budget and frame tables as records, assessed once by rules.budget_assess."""
+    frame = frame_records(tables["frame"]) if "frame" in tables else None
+    return assess_budget(budget_records(tables["budget"]), frame, L.budget_layout(), book, engine)
 
 
-def budget_findings(table, book, engine=None, summary=None):
-    """The budget table: labels, R8 (which rows are in the saving's base), R10 on every amount column
-    (LSS and SoL subtotals, board total) and on the change per row, R5 where utfall is typed, and the
-    saving computed against the plan's stated one. Every amount is read once. A dict `summary` gets
-    the BudgetSummary under "summary"."""
-    lines, findings = read_budget_table(table, book, engine)
-    outcomes, missing = [], []
-    for column in L.BUDGET_AMOUNTS:
-        for line in lines:
-            if line.kind != "summa" or line.amounts[column] is None or line.law is None:
-                continue
-            members = [other.amounts[column] for other in lines
-                       if other.kind == "rad" and (other.law == line.law if line.law else True)]
-            if any(x is None for x in members):
-                continue
-            finding = reconcile_sum(f"{_text(line.row.area)} ({column})", members, line.amounts[column],
-                                    line.row.place(column), book, engine)
-            if finding:
-                findings.append(finding)
-    for line in lines:  # change = proposal - current budget (R10)
-        current, proposal, change = (line.amounts[c] for c in (L.BUDGET_NOV, L.PROPOSAL, L.CHANGE))
-        if None in (current, proposal, change):
-            continue
-        finding = reconcile_sum(f"{_text(line.row.area)}: {L.CHANGE}", [proposal, -current], change,
-                                line.row.place(L.CHANGE), book, engine)
-        if finding:
-            findings.append(finding)
-    for line in lines:  # R5 where an utfall/prognos is typed
-        if line.kind == "rad" and cell_value(line.row.actual) is None:
-            missing.append(line.row.area)
-        if line.kind == "rad" and cell_value(line.row.actual) is not None and line.amounts[L.PROPOSAL] is not None:
-            outcomes.append(_adherence(findings, line, book, engine))
-    findings += saving_findings(lines, book)
-    if summary is not None:
-        summary["summary"] = _budget_summary(outcomes, missing, lines, book, engine)
-    return findings
-
-
-def _adherence(findings, line, book, engine):
-    """R5 for one budget row; an error is a finding and the row's outcome carries it."""
-    where = (line.row.place(L.PROPOSAL), line.row.place("actual"))
-    try:
-        actual = v.parse_amount(line.row.actual, where[1], book)
-        result = budget_adherence(line.amounts[L.PROPOSAL], line.row.actual, book, where=where, engine=engine)
-        return BudgetOutcome(line.row.area, line.law, line.amounts[L.PROPOSAL], actual, result, None, where[1])
-    except VPInputError as exc:
-        findings.append(finding_of(exc))
-        return BudgetOutcome(line.row.area, line.law, line.amounts[L.PROPOSAL], None, None, exc, where[1])
-
-
-def _budget_summary(outcomes, missing, lines, book, engine):
-    """R5 on the sums of the rows that have a result, and R8's saving beside the plan's stated one."""
-    counted = [o for o in outcomes if o.result is not None]
-    total = total_budget = total_actual = None
-    if counted:
-        total_budget = float(sum((Decimal(repr(o.budget)) for o in counted), Decimal(0)))
-        total_actual = float(sum((Decimal(repr(o.actual)) for o in counted), Decimal(0)))
-        try:
-            total = budget_adherence(total_budget, total_actual, book, where=("budget totalt", "utfall totalt"),
-                                     engine=engine)
-        except VPInputError:
-            total = None  # a total budget of 0: no adherence (each row's error is already a finding)
-    base = saving_base(lines, L.PROPOSAL)
-    return BudgetSummary(tuple(outcomes), total, total_budget, total_actual, tuple(missing), base,
-                         saving(base, book) if base is not None else None, book.data["saving"]["stated"])
-
-
-def saving_findings(lines, book):
-    """Beslut R8: the plan's stated saving beside the one computed from the rows; a difference is a
-    finding, not an error."""
-    base = saving_base(lines, L.PROPOSAL)
-    if base is None:
-        return []
-    computed, stated = saving(base, book), book.data["saving"]["stated"]
-    if Decimal(repr(stated)) == Decimal(repr(computed)):
-        return []
-    difference = float(Decimal(repr(stated)) - Decimal(repr(computed)))
-    return [check_finding(book, "R8.besparing.skillnad", L.SAVING, stated=stated, computed=computed,
-                          angiven=v.format_number(stated), beraknad=v.format_number(computed),
-                          bas=v.format_number(base), skillnad=v.format_number(difference), kolumn=L.VOLUME_BASED,
-                          blad=L.BUDGET)]
-
-
-def frame_findings(table, book, engine=None):
-    """R10 on the frame-adjustment chain: each Summa equals its Start plus the adjustments since."""
-    findings, chain = [], None
-    frame = table.frame
-    for position in range(len(frame)):
-        kind = read_or_find(findings, v.read_label, cell_value(frame.iloc[position][L.ROW_KIND]),
-                     table.place(position, L.ROW_KIND), (L.START, L.ADJUSTMENT, L.SUM), L.ROW_KIND)
-        amount = read_or_find(findings, v.parse_amount, cell_value(frame.iloc[position][L.AMOUNT]),
-                       table.place(position, L.AMOUNT), book)
-        if amount is None or kind is None:
-            chain = None  # an unreadable step (already a finding) breaks the chain
-            continue
-        if kind == L.ADJUSTMENT:
-            if chain is not None:
-                chain.append(amount)
-            continue
-        if kind == L.SUM and chain is not None:
-            finding = reconcile_sum(_text(frame.iloc[position][L.TEXT]), chain, amount,
-                                    table.place(position, L.AMOUNT), book, engine)
-            if finding:
-                findings.append(finding)
-        chain = [amount]  # a Start, or a Summa, begins the next chain
-    return findings
+def board_total_place(table):
+    """Where the board's total comes from, as a finding names it: the budget table's utfall/prognos cells."""
+    if L.ACTUAL not in table.columns or not table.rows:
+        return L.BUDGET
+    column = table.columns[L.ACTUAL]
+    return f"{table.sheet}!{column}{table.rows[0]}:{column}{table.rows[-1]}"
 
 
 def read_output(source, sheet, headers):

@@ -414,6 +414,14 @@ def _budget_result(doc, data):
                f" (budget {_mnkr(summary.total_budget)} mnkr, utfall/prognos {_mnkr(summary.total_actual)} mnkr, "
                f"avvikelse {_signed(total.deviation)} mnkr).")
     _paragraph(doc, total.explanation)
+    for finding in data.result.findings:  # RULES R2, one budget truth: never two adherences without saying which
+        rule = book.by_id.get(finding.rule)
+        if rule is not None and rule.decision == "budgetsanning":
+            _paragraph(doc, ("Två siffror för nämndens budget: ", "b"),
+                       "följsamheten ovan räknas från internbudgetens rader med utfall/prognos (avvikelse "
+                       f"{v.format_percent(summary.total_deviation, 2, signed=True)}); budgetföljsamhetens indikator "
+                       f"({finding.where}) har {v.format_percent(finding.stated, 2, signed=True)} inskrivet och bedöms "
+                       f"på det. Se bilaga A (regel {finding.rule}).")
     if summary.without_actual:
         _paragraph(doc, f"Utan utfall/prognos (ingår inte): {', '.join(map(str, summary.without_actual))}.")
 
@@ -552,7 +560,7 @@ def _economy(doc, data):
         rows.append([str(line.area), _mnkr(line.budget), _mnkr(line.actual), _signed(r.deviation),
                      f"{v.format_fixed(r.adherence * 100, 1)} %", _mark(book, r.colour)])
         fills[(index, 5)] = book.data["fills"].get(r.colour)
-        chart_lines.append((line.area, line.budget, line.actual))
+        chart_lines.append((line.area, float(line.budget), float(line.actual)))
     bold = ()
     if summary and summary.total is not None:
         t = summary.total
@@ -580,7 +588,7 @@ def _economy(doc, data):
         _paragraph(doc, f"Besparingen på {rate} % kan inte räknas: markeringen Volymbaserad eller ett belopp i "
                         "internbudgeten går inte att läsa (se bilaga A).")
     else:
-        difference = summary.saving_stated - summary.saving
+        difference = summary.saving_difference
         _paragraph(doc, f"Besparing {rate} % på den ej volymbaserade verksamheten: bas {_mnkr(summary.saving_base)} "
                         f"mnkr (raderna med Volymbaserad = NEJ) ger {_signed(summary.saving)} mnkr (regel "
                         f"R8.base.ej_volymbaserad). Planens angivna besparing är {_signed(summary.saving_stated)} mnkr "

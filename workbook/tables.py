@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rules.errors import VPError
-from rules.records import BudgetRow, IndicatorRow, KFRow, Place
+from rules.records import BudgetRow, FrameRow, IndicatorRow, KFRow, Place
 from rules.values import Unreadable
 
 from . import layout as L
@@ -150,6 +150,11 @@ def records(table, fields, make):
             places[name] = table.place(position, header)
         out.append(make(kwargs, places))
     return out
+
+
+def frame_records(table):
+    required, optional = L.FRAME_COLUMNS
+    return records(table, {**required, **optional}, lambda kw, places: FrameRow(**kw, places=places))
 
 
 def indicator_records(table, year):

@@ -21,6 +21,7 @@ import xlwings as xw
 
 from rules import budget, goals, splits
 from rules.assess import goal_for, grade_rows, rollup
+from rules.budget_assess import assess_budget
 from rules.errors import CELL_ERROR_PREFIX, VPError, VPInputError
 from rules.indicator import grade_indicator
 from rules.rulebook import load_rulebook
@@ -345,20 +346,61 @@ def _budget(pick, function_name):
     return lambda b, u: _broadcast(function_name, one, (b, u), ("budget", "utfall"))
 
 
+_BUDGETS = OrderedDict()  # the budget table's values -> its assessment (read once per change)
+
+
+def _table_budget(tabell):
+    """The internal budget passed as a range (header row included), assessed once by the same
+    function as `vp refresh` (rules.budget_assess)."""
+    book = _book()
+    if not _is_table(tabell):
+        raise VPInputError("tabell", None, "ska vara internbudgeten med rubrikraden (t.ex. Budgettabell).")
+    if _size(_shape(tabell)) > _MAX_CELLS:
+        raise VPInputError("tabell", None, f"är för stor ({_size(_shape(tabell))} celler; högst {_MAX_CELLS}).")
+    try:
+        frozen = (book, _frozen(tabell))
+        hash(frozen)
+    except TypeError:
+        frozen = None
+    if frozen is not None and frozen in _BUDGETS:
+        _BUDGETS.move_to_end(frozen)
+        return _BUDGETS[frozen]
+    required, optional = L.BUDGET_COLUMNS
+    table = find_table("tabell", grid_rows(tabell), list(required), list(optional), label="tabell:")
+    assessment = assess_budget(budget_records(table), None, L.budget_layout(), book)
+    if frozen is not None:
+        _BUDGETS[frozen] = assessment
+        if len(_BUDGETS) > _ASSESSED_TABLES:
+            _BUDGETS.popitem(last=False)
+    return assessment
+
+
+def _number(x):
+    """An exact amount as the number a cell holds."""
+    return None if x is None else float(x)
+
+
 @_excel
 @xw.func
 @_budget_arguments
 @_described("Budgetföljsamhet: 100 % − |utfall − budget| / budget, avrundad till en decimal i procent.")
 def VP_BUDGETADHERENCE(budget, utfall):
-    return _budget(lambda r: r.adherence, "VP_BUDGETADHERENCE")(budget, utfall)
+    return _budget(lambda r: _number(r.adherence), "VP_BUDGETADHERENCE")(budget, utfall)
 
 
 @_excel
 @xw.func
-@_budget_arguments
+@xw.arg("utfall", ndim=2, err_to_str=True, doc="Utfall eller prognos (mnkr); tomt när budget är hela internbudgeten")
+@xw.arg("budget", ndim=2, err_to_str=True, doc="Budget (mnkr), inte 0; eller internbudgeten med rubriker (Budgettabell)")
 @_described("Budgetföljsamhetens färg: Grön från {@budget.thresholds.gron:1} %, Gul från {@budget.thresholds.gul:1} %, "
-            "annars Röd.")
-def VP_BUDGETSTATUS(budget, utfall):
+            "annars Röd. =VP_BUDGETSTATUS(Budgettabell) ger nämndens färg för raderna med utfall/prognos.")
+def VP_BUDGETSTATUS(budget, utfall=None):
+    if utfall is None and _is_table(budget):
+        total = _table_budget(budget).total
+        if total is None:
+            raise VPInputError("budget", None, "har inga rader med utfall/prognos att bedöma.",
+                               "Skriv utfall eller prognos i internbudgeten.")
+        return total.colour
     return _budget(lambda r: r.colour, "VP_BUDGETSTATUS")(budget, utfall)
 
 
@@ -398,18 +440,12 @@ def VP_SPLIT_STAFF(belopp, decimaler=None):
 @_described("Besparingens bas: summan av förslaget till budget för raderna som inte är volymbaserade (Volymbaserad = "
             "NEJ). =VP_SAVINGBASE(Budgettabell).")
 def VP_SAVINGBASE(tabell):
-    if not _is_table(tabell):
-        raise VPInputError("tabell", None, "ska vara internbudgeten med rubrikraden (t.ex. Budgettabell).")
-    book = _book()
-    required, optional = L.BUDGET_COLUMNS
-    table = find_table("tabell", grid_rows(tabell), list(required), list(optional), label="tabell:")
-    lines, findings = budget.read_budget(budget_records(table), [L.PROPOSAL], L.ROW_KINDS,
-                                         {"kind": L.ROW_KIND, "law": L.LAW}, book)
-    total = budget.saving_base(lines, L.PROPOSAL)
-    if total is None:
-        problem = findings[0].message if findings else "kan inte läsas."
+    assessment = _table_budget(tabell)
+    if assessment.saving_base is None:
+        unreadable = [f for f in assessment.findings if f.rule.startswith(("R1", "R8."))]
+        problem = unreadable[0].message if unreadable else "kan inte läsas."
         raise VPInputError("tabell", None, problem)
-    return total
+    return _number(assessment.saving_base)
 
 
 @_excel
@@ -417,7 +453,7 @@ def VP_SAVINGBASE(tabell):
 @xw.arg("bas", ndim=2, err_to_str=True, doc="Budget för den ej volymbaserade verksamheten (mnkr)")
 @_described("Besparingskravet: −{@saving.rate:%} av den ej volymbaserade verksamheten (−1,7 för 56,7).")
 def VP_SAVING(bas):
-    return _broadcast("VP_SAVING", lambda b: budget.saving(b, where="bas"), (bas,), ("bas",))
+    return _broadcast("VP_SAVING", lambda b: _number(budget.saving(b, where="bas")), (bas,), ("bas",))
 
 
 @_excel
@@ -480,3 +516,4 @@ CATALOGUE = [VP_INDICATORSCORE, VP_INDICATORCOLOR, VP_EXPLAIN, VP_GOALSCORE, VP_
 
 def clear_caches():
     _ASSESSED.clear()
+    _BUDGETS.clear()
