@@ -18,11 +18,12 @@ then, reading the body:
 A function call's answer is held until complete and then sent at once (`_whole_response`), so
 that the reverse proxy can retry it on another replica whenever a replica dies mid-call.
 
-Why 5 MB: the largest request Excel sends is a button's whole workbook; the example workbook is
-about 0.1 MB as Office.js sends it, and a goal formula over the named range Indikatortabell
-(A4:O2000, 30 000 cells) is about 0.3 MB. 5 MB leaves room for a plan fifteen times larger and
-still refuses what no VP workbook is. Depth 32: Office.js sends at most 5 levels (book, sheets,
-values, row, cell).
+Why 5 MB: the largest request Excel sends is a button's whole workbook (values only, no
+formatting or pictures): the example workbook is 40 kB as Office.js sends it, its largest function
+call (a goal formula with the named range Indikatortabell) 18 kB. 5 MB leaves room for a plan a
+hundred times larger, still refuses what no VP workbook is, and bounds what one request costs a
+worker: 5 MB of cell values is about 40 MB of Python objects once parsed. Depth 32: Office.js
+sends 5 levels (book, sheets, values, row, cell).
 """
 
 import asyncio
@@ -42,7 +43,7 @@ MAX_DEPTH = 32
 BODY_TIMEOUT = 30.0  # seconds for the whole body; nginx's client_body_timeout is per read
 
 TOO_LARGE = ("Begäran är för stor för VP-servern: {size} byte, gränsen är {limit} byte (5 MB). "
-             "En VP-arbetsbok är långt mindre; ta bort stora tabeller eller bilder som inte hör till planen, "
+             "En VP-arbetsbok är långt mindre; ta bort stora tabeller eller blad som inte hör till planen, "
              "eller kontakta IT.")
 TOO_DEEP = ("Begäran har data i fler än {limit} nivåer och tas inte emot av VP-servern "
             "(Excel skickar aldrig så). Kontakta IT om det här kom från Excel.")
