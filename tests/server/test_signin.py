@@ -465,3 +465,39 @@ def test_the_start_refuses_other_login_providers_and_multitenant(monkeypatch, tm
     monkeypatch.setenv(signin.ROLE_FILE_SETTING, str(tmp_path / "saknas.toml"))
     with pytest.raises(ServerSetupError, match="Behörigheterna"):
         check_environment()
+
+
+@pytest.mark.parametrize("claims, refused", [
+    ({"exp": 1000}, True),                 # expires this very second
+    ({"exp": 1001}, False),
+    ({"exp": 999.5}, True),
+    ({"exp": True}, True),                 # JSON true is no time
+    ({"exp": "2000"}, True),
+    ({}, True),                            # no exp at all
+    ({"exp": 2000, "nbf": 1001}, True),    # not valid yet
+    ({"exp": 2000, "nbf": 1000}, False),
+    ({"exp": 2000, "nbf": "0"}, True),
+])
+def test_the_lifetime_check_at_its_edges(claims, refused):
+    from fastapi import HTTPException
+
+    if refused:
+        with pytest.raises(HTTPException) as caught:
+            signin.check_lifetime(claims, 1000)
+        assert caught.value.status_code == 401 and caught.value.detail == signin.REFUSED
+    else:
+        signin.check_lifetime(claims, 1000)
+
+
+@pytest.mark.parametrize("text, says", [
+    ('[[skyddad]]\nroll = "VP.X"\nknappar = "faststall"\nmeddelande = "m"\n', "knappar (lista"),
+    ('[[skyddad]]\nknappar = ["faststall"]\nmeddelande = "m"\n', "ska ha roll"),
+    ('[[skyddad]]\nroll = "VP.X"\nknappar = ["faststall"]\nmeddelande = "Du {namn} får inte"\n', "{roll} och {anvandare}"),
+    ('[[skyddad]\n', "går inte att läsa"),
+])
+def test_a_broken_role_file_is_refused_with_what_is_wrong(tmp_path, text, says):
+    path = tmp_path / "behorighet.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(signin.RoleFileError) as caught:
+        signin.protected_scripts(path)
+    assert says in str(caught.value) and str(path) in str(caught.value)
