@@ -78,6 +78,10 @@ def _shares(book, value):
 
 COLOURS = ("ingen", "Grön", "Gul", "Röd", "Grå")
 
+
+def _trends(book):
+    return {"ingen", *book.get("trend.verdicts")}
+
 DECISIONS = {
     "indikator": Decision(
         facts={
@@ -146,5 +150,11 @@ DECISIONS = {
         placeholders=frozenset({"utfall", "foregaende", "riktvarde", "period", "foregaende_period", "tidigare",
                                 "orsak", "foljsamhet", "foregaende_foljsamhet"}),
         partition="riktvarde",
+    ),
+    "analys": Decision(
+        facts={"niva": Fact(WORD, domain=("kf", "indikator")), "har_bedomning": Fact(FLAG),
+               "farg": Fact(WORD, domain=COLOURS), "trend": Fact(WORD, domain=_trends), "har_atgard": Fact(FLAG)},
+        outcomes={"complete": _bool},
+        placeholders=frozenset({"kf", "indikator", "namn", "period", "farg", "trend"}),
     ),
 }

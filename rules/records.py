@@ -135,3 +135,41 @@ class FrameRow:
 
     def place(self, name):
         return self.places.get(name, name)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisRow:
+    """One row of the board's analysis (R13): the period and KF goal it is about, optionally a board
+    goal or an indicator, the written judgement, an action with who and by when."""
+
+    period: object = None
+    kf: object = None
+    goal: object = None
+    indicator: object = None
+    text: object = None
+    action: object = None
+    responsible: object = None
+    due: object = None
+    places: dict = field(default_factory=dict)
+
+    def place(self, name):
+        return self.places.get(name, name)
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRow:
+    """One fixing or reopening of a period (R14), as recorded."""
+
+    period: object = None
+    event: object = None
+    by: object = None
+    time: object = None
+    decision: object = None
+    reason: object = None
+    rulebook: object = None
+    checksum: object = None
+    rows: object = None
+    places: dict = field(default_factory=dict)
+
+    def place(self, name):
+        return self.places.get(name, name)

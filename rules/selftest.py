@@ -6,6 +6,7 @@ rule that no example fires."""
 from fractions import Fraction
 
 from . import values as v
+from .analysis import indicator_analysis, kf_analysis
 from .budget import budget_adherence, decide_reconciliation, exact, saving_base_row
 from .budget_assess import decide_budget_truth
 from .engine import scale_int
@@ -65,6 +66,14 @@ def _run(engine, decision, example):
         r = indicator_trend(example.get("riktvarde"), example.get("foregaende"), example.get("utfall"), book,
                             engine=engine, period="perioden", previous_period="föregående period")
         return r.rule, {"trend": r.trend}
+    if decision == "analys":
+        if example["niva"] == "kf":
+            r = kf_analysis(example["kf"], "perioden", example.get("bedomning"), book, engine=engine)
+        else:
+            r = indicator_analysis(example["kf"], example["indikator"], example.get("namn", ""), "perioden",
+                                   example.get("farg"), example.get("trend"), example.get("atgard"), book,
+                                   engine=engine)
+        return r.rule, {"complete": r.complete}
     raise RulebookError(f"Okänt beslut {decision}.")
 
 

@@ -172,8 +172,10 @@ def test_the_appendix_lists_the_findings_and_the_rulebook(reports):
     document = reports[3]
     tables = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]
     findings = next(t for t in tables if t[0] == ["Plats", "Regel", "Beskrivning"])
+    found = [row[1] for row in findings[1:]]
     # what vp check finds in the example: the plan's saving, I16 against the budget's total
-    assert [row[1] for row in findings[1:]] == ["R8.besparing.skillnad", "R5.sanning.avviker"]
+    assert [r for r in found if not r.startswith("R13.")] == ["R8.besparing.skillnad", "R5.sanning.avviker"]
+    assert found.count("R13.kf.bedomning_saknas") == 6  # Delår 2 has no analysis written yet (the example's is Delår 1)
     rules_table = next(t for t in tables if t[0] == ["Regel", "Vad regeln säger"])
     listed = {row[0] for row in rules_table[1:]}
     assert {"R2.oka.met", "R4.override", "R5.band.gul", "R12.hogre.samre", "R6.split.gemensam"} <= listed

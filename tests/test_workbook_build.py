@@ -97,8 +97,8 @@ def test_sheet_order_and_titles(books):
     for wb in books.values():
         names = wb.sheetnames
         assert names[0] == L.OVERVIEW and names[-2:] == [L.FINDINGS, L.LOG]
-        assert names[1:5] == [L.INDICATORS, L.GOALS, L.KF_GOALS, L.BUDGET]
-        assert names[-5:-3] == [L.RULES, L.RULEBOOK] and names[-3] == L.HISTORY  # the output sheets last
+        assert names[1:6] == [L.INDICATORS, L.GOALS, L.KF_GOALS, L.ANALYSIS, L.BUDGET]
+        assert names[-6:-4] == [L.RULES, L.RULEBOOK] and names[-4:-2] == [L.HISTORY, L.APPROVALS]  # output sheets last
         for ws in wb.worksheets:
             assert ws["A1"].value and ws["A1"].font.b, ws.title
             assert ws["A2"].value, ws.title

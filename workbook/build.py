@@ -351,6 +351,41 @@ def _kf_goals(wb, book, example, title, statuses):
     return t
 
 
+def _analysis(wb, book, example, title):
+    """The board's analysis per period (R13): typed by people; the example has Delår 1 2025's rows."""
+    headers = L.ANALYSIS_HEADERS
+    ws = start_sheet(wb, L.ANALYSIS, f"Analys – {title}",
+                     f"En rad per period och KF-mål med nämndens samlade bedömning; en rad per indikator som är röd "
+                     f"eller har trenden sämre, med {L.ANALYSIS_ACTION}, {L.ANALYSIS_RESPONSIBLE} och "
+                     f"{L.ANALYSIS_DUE} (eller i {L.ANALYSIS_TEXT} varför ingen åtgärd behövs). {L.NAME}: indikatorns "
+                     f"Id. Krävs innan perioden fastställs (Fastställ i fliken VP, vp approve).")
+    t = Table(ws, headers)
+    for rec in read_csv("analys_exempel.csv") if example else []:
+        due = rec[L.ANALYSIS_DUE]
+        t.add({L.PERIOD: rec[L.PERIOD], L.KF: integer(rec[L.KF]), L.GOAL: text_or_none(rec[L.GOAL]),
+               L.NAME: text_or_none(rec[L.NAME]), L.ANALYSIS_TEXT: text_or_none(rec[L.ANALYSIS_TEXT]),
+               L.ANALYSIS_ACTION: text_or_none(rec[L.ANALYSIS_ACTION]),
+               L.ANALYSIS_RESPONSIBLE: text_or_none(rec[L.ANALYSIS_RESPONSIBLE]),
+               L.ANALYSIS_DUE: datetime.date.fromisoformat(due) if due else None})
+    last = max(t.last_row, L.FIRST_DATA_ROW) + 200  # room to type: formats and validation reach this far
+    for row in range(L.FIRST_DATA_ROW, last + 1):
+        for name in (L.ANALYSIS_TEXT, L.ANALYSIS_ACTION):
+            ws[f"{t.col(name)}{row}"].alignment = WRAP
+        ws[f"{t.col(L.ANALYSIS_DUE)}{row}"].number_format = "yyyy-mm-dd"
+    names = [f"{name} {book.year}" for name in book.data["followup"]["periods"]]
+    periods = DataValidation(type="list", formula1='"' + ",".join(names) + '"', allow_blank=True,
+                             showErrorMessage=True, errorTitle=L.PERIOD, error=f"Skriv {', '.join(names)}.")
+    periods.add(f"{t.col(L.PERIOD)}{L.FIRST_DATA_ROW}:{t.col(L.PERIOD)}{last}")
+    ws.add_data_validation(periods)
+    due = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True, showErrorMessage=True,
+                         errorTitle=L.ANALYSIS_DUE, error="Skriv ett datum, t.ex. 2025-09-30.")
+    due.add(f"{t.col(L.ANALYSIS_DUE)}{L.FIRST_DATA_ROW}:{t.col(L.ANALYSIS_DUE)}{last}")
+    ws.add_data_validation(due)
+    t.widths({L.PERIOD: 16, L.KF: 8, L.GOAL: 10, L.NAME: 10, L.ANALYSIS_TEXT: 70, L.ANALYSIS_ACTION: 50,
+              L.ANALYSIS_RESPONSIBLE: 20, L.ANALYSIS_DUE: 13})
+    return t
+
+
 def _budget(wb, book, example, title):
     rows = read_csv("internbudget.csv")
     headers = [L.AREA, L.LAW, L.ROW_KIND, L.VOLUME_BASED, *L.BUDGET_AMOUNTS, L.ACTUAL, L.DEVIATION,
@@ -600,6 +635,21 @@ def _period_cell(ws, book, example):
     ws.add_data_validation(dv)
 
 
+def _approval_cells(ws):
+    """The Fastställ button's inputs beside the period: the board's decision and a reason to fix the
+    period despite findings (labels in row PERIOD_ROW, the cell to type in right of each)."""
+    for column, label, prompt in ((4, L.DECISION_LABEL, "Nämndens beslut, t.ex. ON 2025/123 § 45 (valfritt)."),
+                                  (7, L.DESPITE_LABEL, "Bara om perioden ska fastställas trots kontrollens fynd: "
+                                                       "varför. Skälet loggas.")):
+        ws.cell(row=L.PERIOD_ROW, column=column, value=label).font = BOLD
+        cell = ws.cell(row=L.PERIOD_ROW, column=column + 1)
+        cell.fill = PERIOD_FILL
+        cell.number_format = "@"
+        dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle=label[:32], prompt=prompt)
+        dv.add(cell.coordinate)
+        ws.add_data_validation(dv)
+
+
 def _history(wb, title):
     ws = _output_sheet(wb, L.HISTORY, f"Historik – {title}",
                        "Varje uppdatering sparar periodens värden här, en rad per mål, indikator och budgetrad; en ny "
@@ -626,9 +676,11 @@ def make_workbook(example=False, book=None):
                              L.OVERVIEW_HEADERS, {"Nivå": 21, "Namn": 50, "Förklaring": 90, "Status/färg": 16,
                                                   "Regel": 28})
     _period_cell(overview, book, example)
+    _approval_cells(overview)
     _indicators(wb, book, example, title)
     _, statuses = _goals(wb, book, title)
     _kf_goals(wb, book, example, title, statuses)
+    _analysis(wb, book, example, title)
     _budget(wb, book, example, title)
     _frame(wb, title)
     _splits(wb, book, title)
@@ -639,6 +691,11 @@ def make_workbook(example=False, book=None):
     _rules(wb, book)
     _rulebook(wb, book)
     _history(wb, title)
+    _output_sheet(wb, L.APPROVALS, f"Fastställelser – {title}",
+                  "Varje fastställelse och återöppning av en period skrivs här av Fastställ (fliken VP) och "
+                  "`vp approve`: vem, när, beslut, regelbokens och Historik-radernas kontrollsummor. Skriv inte här.",
+                  L.APPROVAL_HEADERS, {L.PERIOD: 16, L.APPROVAL_BY: 20, L.APPROVAL_TIME: 17, L.APPROVAL_DECISION: 24,
+                                       L.APPROVAL_REASON: 40, L.APPROVAL_RULEBOOK: 30, L.APPROVAL_CHECKSUM: 30})
     _output_sheet(wb, L.FINDINGS, f"Kontroll – {title}",
                   "Kontrollens fynd skrivs här av Kontrollera eller Uppdatera (fliken VP) och `vp refresh`.",
                   L.FINDINGS_HEADERS, {"Plats": 24, "Regel": 10, "Beskrivning": 90})

@@ -39,6 +39,37 @@ def cmd_refresh(args):
     return 0
 
 
+def cmd_approve(args):
+    """Fix a period (or reopen one) in the file: through the file adapter, under the lock, after a backup."""
+    from . import layout as L
+    from .approve import approve_period, reopen_period
+    from .periodstate import PeriodFixed
+    from .xlsx import XlsxBook, check_not_open, check_xlsx, workbook_lock
+
+    if bool(args.period) == bool(args.reopen):
+        raise PeriodFixed("Ange antingen --period P --by NAMN (fastställ) eller --reopen P --reason \"...\" (öppna igen).")
+    if args.reopen and (args.decision or args.despite_findings):
+        raise PeriodFixed("--decision och --despite-findings hör till fastställandet, inte till --reopen.")
+    if args.period and args.reason:
+        raise PeriodFixed("--reason hör till --reopen; för att fastställa trots fynd: --despite-findings \"skäl\".")
+    path = Path(args.file)
+    check_xlsx(path)
+    check_not_open(path)
+    book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
+    with workbook_lock(path, progress=_progress):
+        source = XlsxBook(path)
+        if args.reopen:
+            done = reopen_period(source, args.reopen, args.reason, by=args.by, book=book)
+        else:
+            done = approve_period(source, args.period, args.by, args.decision, args.despite_findings, book=book)
+        backup = source.save()
+    print(f"{done.period}: {done.line}.")
+    if done.findings:
+        print(f"Fastställd trots {len(done.findings)} fynd (skälet står i {L.APPROVALS} och i loggen).")
+    print(f"Sparad: {path} (säkerhetskopia: {backup.name})")
+    return 0
+
+
 def cmd_check(args):
     from .refresh import format_findings, run_refresh
     from .xlsx import XlsxBook
@@ -103,6 +134,16 @@ def main(argv=None):
     p.add_argument("file")
     p.add_argument("--period", help="uppföljningsperioden, t.ex. \"Delår 1 2025\" (skrivs i Översikt; krävs om cellen är tom)")
     p.set_defaults(run=cmd_refresh)
+    p = sub.add_parser("approve", help="fastställ en period (eller öppna den igen): vem, när, beslut; "
+                                       "periodens rader i Historik ändras sedan inte")
+    p.add_argument("file")
+    p.add_argument("--period", help="perioden som fastställs, t.ex. \"Delår 1 2025\" (den som står i Översikt)")
+    p.add_argument("--by", metavar="NAMN", help="vem som fastställer (namn; krävs för att fastställa)")
+    p.add_argument("--decision", metavar="BESLUT", help="nämndens beslut, t.ex. \"ON 2025/123 § 45\" (dnr/paragraf)")
+    p.add_argument("--despite-findings", metavar="SKÄL", help="fastställ trots kontrollens fynd; skälet loggas")
+    p.add_argument("--reopen", metavar="PERIOD", help="öppna en fastställd period igen (kräver --reason)")
+    p.add_argument("--reason", metavar="SKÄL", help="varför perioden öppnas igen (loggas)")
+    p.set_defaults(run=cmd_approve)
     p = sub.add_parser("check", help="lista fynd utan att skriva något (slutstatus 1 om fynd)")
     p.add_argument("file")
     p.set_defaults(run=cmd_check)

@@ -56,19 +56,25 @@ class PeriodCell:
     raw: object = None
 
 
-def _is_label(value):
-    return isinstance(value, str) and v.fold(value).rstrip(":").strip() == v.fold(L.PERIOD_LABEL)
+def _is_label(value, label=L.PERIOD_LABEL):
+    return isinstance(value, str) and v.fold(value).rstrip(":").strip() == v.fold(label)
 
 
-def read_period_cell(source):
-    """The cell right of the label on the overview sheet (first match in the top rows)."""
+def read_labelled_cell(source, label):
+    """The cell right of `label` on the overview sheet (first match in the top rows), or None."""
     if L.OVERVIEW in source.sheet_names():
         for number, cells in source.read_rows(L.OVERVIEW, L.HEADER_SEARCH_ROWS):
             for column in sorted(cells):
-                if _is_label(cells[column]):
+                if _is_label(cells[column], label):
                     place = Place(L.OVERVIEW, f"{column_letter(column + 1)}{number}")
                     return PeriodCell(place, number, column + 1, True, cell_value(cells.get(column + 1)))
-    return PeriodCell(Place(L.OVERVIEW, f"B{L.PERIOD_ROW}"), L.PERIOD_ROW, 2, False)
+    return None
+
+
+def read_period_cell(source):
+    """The cell right of the period's label on the overview sheet (first match in the top rows)."""
+    return (read_labelled_cell(source, L.PERIOD_LABEL)
+            or PeriodCell(Place(L.OVERVIEW, f"B{L.PERIOD_ROW}"), L.PERIOD_ROW, 2, False))
 
 
 @dataclass

@@ -26,11 +26,13 @@ OVERVIEW = "Översikt"
 FINDINGS = "Kontroll"
 LOG = "Logg"
 HISTORY = "Historik"
+ANALYSIS = "Analys"
+APPROVALS = "Fastställelser"
 
 # What marks a file as a VP workbook: these sheets must exist.
 REQUIRED_SHEETS = (INDICATORS, KF_GOALS, BUDGET)
 # Sheets a refresh writes (everything else is people's input or formulas).
-OUTPUT_SHEETS = (OVERVIEW, FINDINGS, LOG, HISTORY)
+OUTPUT_SHEETS = (OVERVIEW, FINDINGS, LOG, HISTORY, APPROVALS)
 
 # --- the indicator table -----------------------------------------------------------------------------
 ID = "Id"
@@ -134,6 +136,35 @@ HISTORY_HEADERS = [PERIOD, "Nivå", "KF-mål", "Nämndmål", "Id", "Namn", BASEL
                    "Poäng/medel", ADHERENCE, "Status/färg", "Regel", "Uppdaterad", "Användare"]
 # Columns holding values as people typed them ("4/5", "65%"): text, so Excel does not turn them into dates.
 HISTORY_TYPED = (BASELINE, "Riktvärde", OUTCOME)
+
+# --- the board's analysis per period (R13), typed by people: one row per period and KF goal, and
+# optionally per board goal or indicator (Indikator: its Id, or its name as on the indicator sheet) ----
+ANALYSIS_TEXT = "Samlad bedömning/Analys"
+ANALYSIS_ACTION = "Åtgärd"
+ANALYSIS_RESPONSIBLE = "Ansvarig"
+ANALYSIS_DUE = "Klart senast"
+ANALYSIS_HEADERS = [PERIOD, KF, GOAL, NAME, ANALYSIS_TEXT, ANALYSIS_ACTION, ANALYSIS_RESPONSIBLE, ANALYSIS_DUE]
+# every column is required (a missing one is named); rows with all cells empty are skipped
+ANALYSIS_COLUMNS = ({PERIOD: "period", KF: "kf", GOAL: "goal", NAME: "indicator", ANALYSIS_TEXT: "text",
+                     ANALYSIS_ACTION: "action", ANALYSIS_RESPONSIBLE: "responsible", ANALYSIS_DUE: "due"}, {})
+
+# --- fixing a period (R14): one row per fixing or reopening, appended by `vp approve` and Fastställ;
+# the last row of a period is its state. The rulebook's SHA-256 and a checksum of the period's
+# Historik rows at fixing time are kept, so a later hand edit of those rows is found. ------------------
+APPROVAL_EVENT = "Händelse"
+APPROVAL_BY = "Av"
+APPROVAL_TIME = "Tid"
+APPROVAL_DECISION = "Beslut"
+APPROVAL_REASON = "Skäl"
+APPROVAL_RULEBOOK = "Regelbok (SHA-256)"
+APPROVAL_CHECKSUM = "Kontrollsumma Historik (SHA-256)"
+APPROVAL_ROWS = "Rader i Historik"
+# What the Fastställ button reads (it takes no arguments): labelled cells above the overview's table,
+# typed by people like the period (`vp approve` takes --decision and --despite-findings instead).
+DECISION_LABEL = "Beslut (dnr/paragraf)"
+DESPITE_LABEL = "Fastställ trots fynd (skäl)"
+APPROVAL_HEADERS = [PERIOD, APPROVAL_EVENT, APPROVAL_BY, APPROVAL_TIME, APPROVAL_DECISION, APPROVAL_REASON,
+                    APPROVAL_RULEBOOK, APPROVAL_CHECKSUM, APPROVAL_ROWS]
 
 # --- the builder -----------------------------------------------------------------------------------------
 HEADER_ROW = 4       # the builder's header row (a refresh still searches HEADER_SEARCH_ROWS)

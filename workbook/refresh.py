@@ -22,6 +22,7 @@ from rules.rulebook import load_rulebook
 from . import layout as L
 from .followup import (PeriodMissing, follow_up, format_follow_up, period_findings, read_period_cell, resolve_period,
                        write_follow_up)
+from .periodstate import read_state, refuse_if_fixed
 from .tables import (NotAVPWorkbook, UnsavedFormula, budget_records, cell_value, frame_records, indicator_records,
                      kf_records)
 
@@ -41,6 +42,7 @@ class RefreshResult:
     budget: object = None               # rules.budget_assess.BudgetAssessment: R5 per row and in total, R8, R10
     period: object = None               # rules.periods.Period the refresh is about (None: not known)
     follow: object = None               # followup.FollowUp: the period cell, the previous period, the trends
+    state: object = None                # periodstate.PeriodState: the analysis, the approvals (R13, R14)
 
 
 def read_tables(source, book):
@@ -313,11 +315,15 @@ def run_refresh(source, book=None, user=None, now=None, progress=None, write=Tru
         if error is not None:
             raise error
         raise PeriodMissing(cell.place, cell.labelled, book)
+    if write:
+        refuse_if_fixed(source, known, book)  # a fixed period's Historik rows never change
     result = compute(tables, book, previous, user, now, progress, engine, period=known,
                      extent=defined_range(source, L.INDICATOR_TABLE_NAME))
     progress("Läser historiken och jämför med föregående period …")
     result.follow = follow_up(source, result, book, period, engine)
     result.findings.extend(period_findings(result.follow))
+    result.state = read_state(source, result, result.follow, book, engine)
+    result.findings.extend(result.state.findings)
     if write:
         progress(f"Skriver översikt, kontroll, logg och {L.HISTORY.lower()} …")
         write_outputs(source, result, book)

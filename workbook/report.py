@@ -453,6 +453,7 @@ def _kf_section(doc, data, outcome, goal_line, goal, members, first):
                                                      f"(regel {outcome.result.rule})")
     else:
         _paragraph(doc, outcome.result.explanation)
+    _analysis_part(doc, data, kf)
     if goal is None:
         return
     name = goal.name
@@ -468,6 +469,48 @@ def _kf_section(doc, data, outcome, goal_line, goal, members, first):
         _paragraph(doc, goal.result.explanation)
     if members:
         _indicator_table(doc, data, members, f"Tabell: indikatorer för nämndmål {name} (KF-mål {kf}).")
+
+
+def _state_header(section, data):
+    """"Utkast" on every page until the period is fixed, then "Fastställd av … den … (beslut …)"."""
+    state = data.result.state
+    line = state.line(data.book) if state is not None else data.book.data["approval"]["draft"]
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = paragraph.add_run(f"{line} – {data.period}")
+    run.bold = True
+
+
+def _analysis_part(doc, data, kf):
+    """The board's samlad bedömning for the KF goal and its actions (responsible, date), from Analys."""
+    state = data.result.state
+    rows = state.by_kf.get(v.key(kf), []) if state is not None else []
+    judgements = [r for r in rows if _blank_cell(r.indicator) and not _blank_cell(r.text)]
+    _heading(doc, f"Nämndens samlade bedömning, KF-mål {kf}", 3)
+    if judgements:
+        for row in judgements:
+            goal = "" if _blank_cell(row.goal) else f"Nämndmål {cell_value(row.goal)}: "
+            _paragraph(doc, goal + str(cell_value(row.text)).strip())
+    else:
+        _paragraph(doc, (f"Ingen samlad bedömning är skriven för {data.period} (bladet {L.ANALYSIS}).", "i"))
+    actions = [r for r in rows if not _blank_cell(r.action) or (not _blank_cell(r.indicator) and not _blank_cell(r.text))]
+    if not actions:
+        return
+    table = []
+    for row in actions:
+        about = str(cell_value(row.indicator) or cell_value(row.goal) or f"KF-mål {kf}")
+        what = str(cell_value(row.action) or "").strip() or f"Ingen åtgärd: {str(cell_value(row.text)).strip()}"
+        why = "" if _blank_cell(row.text) or _blank_cell(row.action) else f" ({str(cell_value(row.text)).strip()})"
+        due = cell_value(row.due)
+        table.append([about, what + why, str(cell_value(row.responsible) or "–"),
+                      due.strftime("%Y-%m-%d") if hasattr(due, "strftime") else str(due or "–")])
+    _table(doc, f"Tabell: åtgärder för KF-mål {kf} ({data.period}).", ["Gäller", "Åtgärd", "Ansvarig", "Klart senast"],
+           table, [2.0, 9.0, 3.2, 2.4])
+
+
+def _blank_cell(value):
+    value = cell_value(value)
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _dominant(row, book):
@@ -658,6 +701,7 @@ def render_document(data):
     section = _page(doc)
     board = data.book.data["plan"].get("board", "")
     _footer(section, f"{board} – uppföljning {data.period}")
+    _state_header(section, data)
     props = doc.core_properties
     props.title = f"{board}: uppföljning {data.period}"
     props.subject = data.book.data["plan"]["name"]

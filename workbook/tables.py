@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rules.errors import VPError
-from rules.records import BudgetRow, FrameRow, IndicatorRow, KFRow, Place
+from rules.records import AnalysisRow, ApprovalRow, BudgetRow, FrameRow, IndicatorRow, KFRow, Place
 from rules.values import Unreadable
 
 from . import layout as L
@@ -178,6 +178,18 @@ def budget_records(table):
         return BudgetRow(**row, amounts={k: x for k, x in kw.items() if k in amounts}, places=places)
 
     return records(table, {**required, **optional}, make)
+
+
+def analysis_records(table):
+    required, optional = L.ANALYSIS_COLUMNS
+    return records(table, {**required, **optional}, lambda kw, places: AnalysisRow(**kw, places=places))
+
+
+def approval_records(table):
+    fields = {L.PERIOD: "period", L.APPROVAL_EVENT: "event", L.APPROVAL_BY: "by", L.APPROVAL_TIME: "time",
+              L.APPROVAL_DECISION: "decision", L.APPROVAL_REASON: "reason", L.APPROVAL_RULEBOOK: "rulebook",
+              L.APPROVAL_CHECKSUM: "checksum", L.APPROVAL_ROWS: "rows"}
+    return records(table, fields, lambda kw, places: ApprovalRow(**kw, places=places))
 
 
 def read_indicator_table(sheet, rows, year, label=None):

@@ -233,6 +233,28 @@ def rapport(book, out=None):
                       "Arbetsboken är inte ändrad.")
 
 
+def faststall(book, user=None):
+    """Fastställ: fix the period on Översikt (vp approve): who (`user`, the signed-in economist on the
+    server; default this process's user), the decision and a reason to fix despite findings from the
+    labelled cells beside the period. Refused with the same words as `vp approve`."""
+    from workbook.approve import approve_period
+    from workbook.followup import read_labelled_cell, read_period_cell
+    from workbook.refresh import _user
+
+    def work(source):
+        cells = [read_labelled_cell(source, label) for label in (L.DECISION_LABEL, L.DESPITE_LABEL)]
+        decision, despite = (str(c.raw).strip() if c is not None and c.raw not in (None, "") else None for c in cells)
+        period = read_period_cell(source).raw
+        return approve_period(source, period, user or _user(), decision, despite, user=user,
+                              progress=source.progress)
+
+    _, done = _with_progress(book, work)
+    despite = f"\n\nFastställd trots {len(done.findings)} fynd; skälet står i {L.APPROVALS} och {L.LOG}." \
+        if done.findings else ""
+    return show(book, f"{done.period}: {done.line}.{despite}\n\nPeriodens rader i {L.HISTORY} ändras inte längre; "
+                      f"en uppdatering av perioden vägras tills den öppnas igen (vp approve --reopen).")
+
+
 def _saved_path(book):
     """The workbook's file: the report goes beside it. An unsaved (or remote) workbook has none."""
     path = Path(str(getattr(book, "fullname", "") or ""))
@@ -258,10 +280,11 @@ ACTIONS = {
     "rakna_om": rakna_om,        # Räkna om VP-formler: full recalculation
     "regelbok": regelbok,        # Regelbok: show the rulebook in force
     "rapport": rapport,          # Rapport: the board's follow-up report (Word) for the period
+    "faststall": faststall,      # Fastställ: fix the period (who, when, decision), as vp approve
 }
 
 
-_NAMES_THE_USER = {"uppdatera"}  # the actions that write who ran them in the log
+_NAMES_THE_USER = {"uppdatera", "faststall"}  # the actions that write who ran them in the log
 
 
 def run(tag, book=None, user=None):
@@ -290,4 +313,5 @@ VERBS = {
     "rakna_om": "räkna om VP-formlerna",
     "regelbok": "visa regelboken",
     "rapport": "skriva rapporten",
+    "faststall": "fastställa perioden",
 }

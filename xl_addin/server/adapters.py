@@ -203,13 +203,25 @@ def to_panel(book, **data):
 
 
 def _findings(book):
+    """The check's findings and the period's state for the pane: (findings, state) as plain data."""
+    from rules.rulebook import load_rulebook
     from workbook.refresh import run_refresh
 
     from xl_addin.book_adapter import XlwingsBook
 
     result = run_refresh(XlwingsBook(book), write=False)
-    return [{"plats": str(getattr(f, "where", "") or ""), "regel": str(getattr(f, "rule", "") or ""),
-             "text": str(getattr(f, "message", f))} for f in result.findings]
+    findings = [{"plats": str(getattr(f, "where", "") or ""), "regel": str(getattr(f, "rule", "") or ""),
+                 "text": str(getattr(f, "message", f))} for f in result.findings]
+    return findings, period_state(result, load_rulebook())
+
+
+def period_state(result, rulebook):
+    """The period, its state line (Utkast / Fastställd av … den …) and its missing analyses (R13)."""
+    state = result.state
+    period = result.follow.period if result.follow is not None else None
+    if state is None or period is None:
+        return {"period": "", "tillstand": "", "saknas": []}
+    return {"period": period.text, "tillstand": state.line(rulebook), "saknas": [f.message for f in state.missing]}
 
 
 def log_user(user):
@@ -263,12 +275,12 @@ def panel_script(module_name):
         try:
             explanation = str(ribbon.run("forklara", book=QuietBook(book)) or "")
             try:
-                findings, problem = _findings(book), ""
+                (findings, state), problem = _findings(book), ""
             except VPError as exc:
-                findings, problem = [], str(exc)
+                findings, state, problem = [], {"period": "", "tillstand": "", "saknas": []}, str(exc)
         except Exception:
             raise script_failed("Förklara markeringen") from None
-        to_panel(book, forklaring=explanation, fynd=findings, fel=problem)
+        to_panel(book, forklaring=explanation, fynd=findings, fel=problem, **state)
 
     vp_panel.__module__ = module_name
     return server_script(vp_panel)

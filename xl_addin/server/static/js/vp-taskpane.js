@@ -39,6 +39,25 @@ function showFindings(findings) {
   byId("vp-fynd-antal").textContent = String(findings.length);
 }
 
+// The period's state ("Delår 1 2025: Utkast" or "… Fastställd av … den …") and its missing analyses.
+function showPeriod(data) {
+  const line = byId("vp-period");
+  const list = byId("vp-saknas");
+  if (!line || !list) {
+    return;
+  }
+  line.textContent = data.period
+    ? `${data.period}: ${data.tillstand}`
+    : "Ingen period: skriv perioden i Översikt (Uppföljningsperiod).";
+  list.replaceChildren();
+  for (const text of data.saknas) {
+    const item = document.createElement("li");
+    item.textContent = text;
+    list.appendChild(item);
+  }
+  list.classList.toggle("d-none", data.saknas.length === 0);
+}
+
 // Called by xlwings.js for the action runMacro("vpPanel", data): (context, data).
 async function vpPanel(context, data) {
   data = data || {};
@@ -47,6 +66,9 @@ async function vpPanel(context, data) {
   }
   if (Array.isArray(data.fynd)) {
     showFindings(data.fynd);
+  }
+  if (Array.isArray(data.saknas)) {
+    showPeriod(data);
   }
   if (data.fel) {
     byId("vp-fynd-tomt").textContent = data.fel;
