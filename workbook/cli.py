@@ -100,8 +100,25 @@ def cmd_new(args):
     path = Path(args.file)
     if path.exists() and not args.force:
         raise VPError(f"{path} finns redan; välj ett annat namn eller använd --force.")
-    build_workbook(path, example=args.example)
-    print(f"Ny arbetsbok: {path}")
+    build_workbook(path, example=args.example, server=args.server)
+    print(f"Ny arbetsbok: {path}" + (" (för VP-servern: =VP.INDICATORSCORE(...) osv.)" if args.server else ""))
+    return 0
+
+
+def cmd_convert(args):
+    from .convert import NothingToConvert, convert_file, form_label
+
+    path = Path(args.file)
+    try:
+        written, backup = convert_file(path, args.to, out=args.out)
+    except NothingToConvert as exc:
+        print(exc)
+        return 0
+    if written is None:
+        print(f"{path.name} har redan funktionerna för {form_label(args.to)}; ingenting ändrades.")
+        return 0
+    print(f"Sparad: {written} med funktionerna för {form_label(args.to)}"
+          + (f" (säkerhetskopia: {backup.name})" if backup else ""))
     return 0
 
 
@@ -160,7 +177,15 @@ def main(argv=None):
     p.add_argument("file")
     p.add_argument("--example", action="store_true", help="med exempelutfall")
     p.add_argument("--force", action="store_true")
+    p.add_argument("--server", action="store_true",
+                   help="med VP-serverns funktioner (=VP.INDICATORSCORE) i stället för det klassiska tilläggets")
     p.set_defaults(run=cmd_new)
+    p = sub.add_parser("convert", help="byt arbetsbokens VP-funktioner mellan det klassiska tillägget och VP-servern")
+    p.add_argument("file")
+    p.add_argument("--to", required=True, choices=["server", "classic"],
+                   help="server: =VP.INDICATORSCORE(...) (Office.js); classic: =VP_INDICATORSCORE(...) (vp.xlam)")
+    p.add_argument("--out", help="skriv en kopia hit i stället för att ändra filen")
+    p.set_defaults(run=cmd_convert)
     p = sub.add_parser("addin", help="installera eller ta bort Excel-tillägget")
     p.add_argument("action", choices=["install", "remove"])
     p.add_argument("--dest", help="mapp att installera i (standard: Excels XLSTART)")

@@ -40,11 +40,15 @@ def _as_excel_argument(arg):
 
 @contextmanager
 def vp_functions():
-    """The catalogue registered in `formulas` for the duration of a calculation."""
+    """The catalogue registered in `formulas` for the duration of a calculation, under its classic
+    names and under the names Excel stores for the VP server's functions (`workbook.convert`), so
+    both variants of a workbook are calculated by the same functions."""
     import formulas
     from formulas.functions import wrap_func
 
     from xl_addin import udfs
+
+    from .convert import stored_server_name
 
     functions = formulas.get_functions()
     added = []
@@ -56,8 +60,9 @@ def vp_functions():
                 return np.asarray(result, object)
             return result
 
-        functions[func.__name__] = wrap_func(run)
-        added.append(func.__name__)
+        for name in (func.__name__, stored_server_name(func.__name__).upper()):
+            functions[name] = wrap_func(run)
+            added.append(name)
     try:
         yield
     finally:

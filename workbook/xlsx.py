@@ -175,14 +175,21 @@ class XlsxBook:
             model.set(L.HEADER_ROW, column, header, bold=True)
         return L.HEADER_ROW
 
-    def save(self, now=None):
+    def save(self, now=None, target=None, macros=False):
         """Backup, then write to a temporary file beside the original (with its permissions) and
-        replace it in one step. Returns the backup's path."""
+        replace it in one step. Returns the backup's path (None: `target` is a new file).
+
+        `target`: write there instead (a converted copy, `vp convert --out`; the original is left as
+        it is and an existing copy is backed up first). `macros`: an .xlsm may be saved, because the
+        writer copies its VBA part byte for byte (`vp convert`; a refresh never saves an .xlsm)."""
         if self.read_only:
             raise VPError(f"{self.path.name} är öppnad bara för läsning och sparas inte.")
-        check_xlsx(self.path)
+        target = Path(target) if target is not None else self.path
+        if not macros:
+            check_xlsx(self.path)
         check_not_open(self.path)
-        with workbook_lock(self.path):
+        check_not_open(target)
+        with workbook_lock(self.path), workbook_lock(target):
             try:
                 current = self.path.read_bytes()
             except OSError as exc:
@@ -190,26 +197,28 @@ class XlsxBook:
             if hashlib.sha256(current).digest() != self.fingerprint:
                 raise FileRefused(f"{self.path.name} har ändrats av någon annan sedan den lästes; ingenting "
                                   "sparades. Kör uppdateringen igen.")
-            remove_stale_temporaries(self.path.parent)
-            backup = make_backup(self.path, now)
-            handle, temporary = tempfile.mkstemp(prefix=".vp-", suffix=".xlsx", dir=self.path.parent)
+            remove_stale_temporaries(target.parent)
+            backup = make_backup(target, now) if target.exists() else None
+            handle, temporary = tempfile.mkstemp(prefix=".vp-", suffix=".xlsx", dir=target.parent)
             try:
                 try:
                     _try_lock(handle)  # a later run sees that the temporary file is in use
                     self.wb.save(temporary)
-                    _verify(temporary, self.path.name)
+                    _verify(temporary, target.name)
                     shutil.copymode(self.path, temporary)  # mkstemp's 0600 would hide the file from colleagues
                     _fsync(temporary)
                 finally:
                     os.close(handle)
-                os.replace(temporary, self.path)
+                os.replace(temporary, target)
             except BaseException:
                 if os.path.exists(temporary):
                     os.unlink(temporary)
-                backup.unlink(missing_ok=True)  # the original is untouched: its copy is not needed
+                if backup is not None:
+                    backup.unlink(missing_ok=True)  # the original is untouched: its copy is not needed
                 raise
-            _fsync_folder(self.path.parent)
-            prune_backups(self.path)
+            _fsync_folder(target.parent)
+            if backup is not None:
+                prune_backups(target)
         return backup
 
 

@@ -15,7 +15,9 @@ identifiers with å/ä/ö depend on the Windows code page; help texts are render
 
 import functools
 import math
+import re
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import xlwings as xw
 
@@ -179,9 +181,52 @@ def _described(template):
     return decorate
 
 
+@dataclass(frozen=True)
+class Form:
+    """One way to call a VP function, as its Insert Function help shows it. The help (the calls at the
+    end of the description, and for the goal functions each argument's text) is generated only from
+    the forms a function declares, and a test types every form into the example workbook on `sheet`
+    and checks that it gives a value: no help advertises a call the function refuses."""
+
+    sheet: str                  # the example workbook's sheet the call is written for
+    call: str                   # the arguments as typed in Swedish Excel: "A5:B5;Indikatortabell"
+    arguments: dict = field(default_factory=dict)  # argument -> what it is in this form (goal functions)
+    part: int | None = None     # a function that gives several cells: the call picks this one with INDEX
+
+    def formula(self, name, separator=";"):
+        """The call as a formula (separator "," for how the file stores it; texts keep their ";")."""
+        call = self.call if separator == ";" else re.sub(r';(?=(?:[^"]*"[^"]*")*[^"]*$)', separator, self.call)
+        inner = f"{name}({call})"
+        return f"=INDEX({inner}{separator}{self.part})" if self.part else f"={inner}"
+
+
+def _forms(*forms):
+    """Declare a function's forms and end its description with them ("=VP_X(...), eller =VP_X(...).")."""
+    def decorate(func):
+        func.forms = forms
+        calls = ", eller ".join(form.formula(func.__name__) for form in forms)
+        func.__doc__ = f"{func.__doc__} {calls}."
+        return func
+    return decorate
+
+
+def _form_arguments(*names):
+    """Each argument's help from the forms: what it is in each form, joined by "Eller"."""
+    def decorate(func):
+        for name in reversed(names):
+            meanings = list(dict.fromkeys(form.arguments[name] for form in func.forms if name in form.arguments))
+            func = xw.arg(name, ndim=2, err_to_str=True, doc=". Eller ".join(meanings))(func)
+        return func
+    return decorate
+
+
+_INDICATOR_FORMS = (Form(L.INDICATORS, "E5;F5;K5;L5"), Form(L.INDICATORS, '"61%";"Öka";"65%"'))
+
+
 @_excel
 @xw.func
 @_indicator_arguments
+@_forms(*_INDICATOR_FORMS)
 @_described("Indikatorns poäng: 1 förbättrat, 0,5 ej förbättrat trots aktiviteter, 0 annars; annars Ej bedömd.")
 def VP_INDICATORSCORE(ingaende, riktvarde, utfall, aktiviteter=None):
     return _indicator(lambda r: r.score_or_label, "VP_INDICATORSCORE")(ingaende, riktvarde, utfall, aktiviteter)
@@ -190,6 +235,7 @@ def VP_INDICATORSCORE(ingaende, riktvarde, utfall, aktiviteter=None):
 @_excel
 @xw.func
 @_indicator_arguments
+@_forms(*_INDICATOR_FORMS)
 @_described("Indikatorns färg: Grön (förbättrat), Gul (ej förbättrat trots aktiviteter), Röd, Grå (ej bedömd).")
 def VP_INDICATORCOLOR(ingaende, riktvarde, utfall, aktiviteter=None):
     return _indicator(lambda r: r.colour, "VP_INDICATORCOLOR")(ingaende, riktvarde, utfall, aktiviteter)
@@ -198,6 +244,7 @@ def VP_INDICATORCOLOR(ingaende, riktvarde, utfall, aktiviteter=None):
 @_excel
 @xw.func
 @_indicator_arguments
+@_forms(*_INDICATOR_FORMS)
 @_described("Förklaringen till indikatorns bedömning, i en mening som går att läsa upp, med regelns id.")
 def VP_EXPLAIN(ingaende, riktvarde, utfall, aktiviteter=None):
     return _indicator(lambda r: r.explanation, "VP_EXPLAIN")(ingaende, riktvarde, utfall, aktiviteter)
@@ -261,22 +308,17 @@ def _goal_outcome(mal, tabell):
     return goal_for(_table_goals(tabell), goal, kf)
 
 
-_DOC_GOAL = {
-    "mal": "Nämndmålet: dess cell, eller Nämndmål och KF-mål (A5:B5). Eller indikatorernas poäng (ett område)",
-    "tabell": "Indikatortabellen med rubriker (Indikatortabell). Eller den dominerande indikatorns färg",
-}
-
-
-def _goal_arguments(func):
-    func = xw.arg("tabell", ndim=2, err_to_str=True, doc=_DOC_GOAL["tabell"])(func)
-    return xw.arg("mal", ndim=2, err_to_str=True, doc=_DOC_GOAL["mal"])(func)
+_GOAL_ON_TABLE = Form(L.GOALS, "A5:B5;Indikatortabell", {
+    "mal": "Nämndmålet: dess cell, eller Nämndmål och KF-mål (A5:B5)",
+    "tabell": "Indikatortabellen med rubriker (Indikatortabell)"})
+_POINTS = "indikatorernas poäng (ett område)"
 
 
 @_excel
 @xw.func
-@_goal_arguments
-@_described("Nämndmålets medel, avrundat till två decimaler, eller Ej bedömd. =VP_GOALSCORE(A5:B5;Indikatortabell), "
-            "eller =VP_GOALSCORE(poäng).")
+@_form_arguments("mal", "tabell")
+@_forms(_GOAL_ON_TABLE, Form(L.INDICATORS, "M5:M8", {"mal": _POINTS, "tabell": "utelämnas med poäng"}))
+@_described("Nämndmålets medel, avrundat till två decimaler, eller Ej bedömd.")
 def VP_GOALSCORE(mal, tabell=None):
     if tabell is not None and _is_table(tabell):
         result = _goal_outcome(mal, tabell).result
@@ -289,10 +331,11 @@ def VP_GOALSCORE(mal, tabell=None):
 
 @_excel
 @xw.func
-@_goal_arguments
+@_form_arguments("mal", "tabell")
+@_forms(_GOAL_ON_TABLE, Form(L.INDICATORS, 'M5:M8;"Röd"',
+                             {"mal": _POINTS, "tabell": "med poäng: den dominerande indikatorns färg (valfri)"}))
 @_described("Nämndmålets status: Uppfyllt (från {@goal.thresholds.uppfyllt:2}), Delvis uppfyllt (från "
-            "{@goal.thresholds.delvis:2}), Ej uppfyllt, Ej bedömd; en dominerande indikator begränsar. "
-            "=VP_GOALSTATUS(A5:B5;Indikatortabell), eller =VP_GOALSTATUS(poäng;[dominant färg]).")
+            "{@goal.thresholds.delvis:2}), Ej uppfyllt, Ej bedömd; en dominerande indikator begränsar.")
 def VP_GOALSTATUS(mal, tabell=None):
     if tabell is not None and _is_table(tabell):
         return _goal_outcome(mal, tabell).result.status
@@ -302,8 +345,9 @@ def VP_GOALSTATUS(mal, tabell=None):
 
 @_excel
 @xw.func
-@_goal_arguments
-@_described("Förklaringen till nämndmålets status, med regelns id. =VP_GOALEXPLAIN(A5:B5;Indikatortabell).")
+@_form_arguments("mal", "tabell")
+@_forms(_GOAL_ON_TABLE)
+@_described("Förklaringen till nämndmålets status, med regelns id.")
 def VP_GOALEXPLAIN(mal, tabell):
     if not _is_table(tabell):
         raise VPInputError("tabell", None, "ska vara indikatortabellen med rubrikraden (t.ex. Indikatortabell).")
@@ -317,8 +361,9 @@ def VP_GOALEXPLAIN(mal, tabell):
 @xw.arg("tabell", ndim=2, err_to_str=True, doc="Indikatortabellen med rubriker (Indikatortabell)")
 @xw.arg("manuell", err_to_str=True, doc="Manuell status (tomt: den beräknade gäller)")
 @xw.arg("motivering", err_to_str=True, doc="Motivering till den manuella statusen (krävs med den)")
+@_forms(Form(L.KF_GOALS, "A5;D5;Indikatortabell;F5;G5"))
 @_described("KF-målets status: samma som nämndmålets, indikativ från kontorets indikatorer utan nämndmål, eller den "
-            "manuella bedömningen med motivering. =VP_KFSTATUS(A5;D5;Indikatortabell;F5;G5).")
+            "manuella bedömningen med motivering.")
 def VP_KFSTATUS(kf, namndmal, tabell, manuell=None, motivering=None):
     for name, value in (("kf", kf), ("namndmal", namndmal)):
         if isinstance(value, (list, tuple)):
@@ -383,6 +428,7 @@ def _number(x):
 @_excel
 @xw.func
 @_budget_arguments
+@_forms(Form(L.BUDGET, "100;98"))
 @_described("Budgetföljsamhet: 100 % − |utfall − budget| / budget, avrundad till en decimal i procent.")
 def VP_BUDGETADHERENCE(budget, utfall):
     return _budget(lambda r: _number(r.adherence), "VP_BUDGETADHERENCE")(budget, utfall)
@@ -392,8 +438,9 @@ def VP_BUDGETADHERENCE(budget, utfall):
 @xw.func
 @xw.arg("utfall", ndim=2, err_to_str=True, doc="Utfall eller prognos (mnkr); tomt när budget är hela internbudgeten")
 @xw.arg("budget", ndim=2, err_to_str=True, doc="Budget (mnkr), inte 0; eller internbudgeten med rubriker (Budgettabell)")
+@_forms(Form(L.BUDGET, "100;98"), Form(L.BUDGET, "Budgettabell"))
 @_described("Budgetföljsamhetens färg: Grön från {@budget.thresholds.gron:1} %, Gul från {@budget.thresholds.gul:1} %, "
-            "annars Röd. =VP_BUDGETSTATUS(Budgettabell) ger nämndens färg för raderna med utfall/prognos.")
+            "annars Röd; med hela internbudgeten nämndens färg för raderna med utfall/prognos.")
 def VP_BUDGETSTATUS(budget, utfall=None):
     if utfall is None and _is_table(budget):
         total = _table_budget(budget).total
@@ -415,8 +462,9 @@ def _single(value, name):
 @xw.arg("belopp", err_to_str=True, doc="Gemensamma kostnader (mnkr)")
 @xw.arg("hs_del", err_to_str=True, doc="Därav hälso- och sjukvård (HS), fördelas inte")
 @xw.arg("decimaler", err_to_str=True, doc="Antal decimaler (tomt = regelbokens)")
+@_forms(Form(L.SPLITS, "B4;B5", part=1), Form(L.SPLITS, "B4;B5", part=2))
 @_described("Gemensamma kostnader exklusive HS: {@splits.lss_sol.LSS:%} LSS, {@splits.lss_sol.SoL:%} SoL; delarna "
-            "summerar till det avrundade beloppet. Två celler: =INDEX(VP_SPLIT_LSS_SOL(B4;B5);1) ger LSS.")
+            "summerar till det avrundade beloppet; två celler (LSS, SoL), INDEX väljer en:")
 def VP_SPLIT_LSS_SOL(belopp, hs_del=0, decimaler=None):
     result = splits.split("gemensam", _single(belopp, "belopp"), _single(hs_del, "hs_del"),
                           _single(decimaler, "decimaler"))
@@ -427,8 +475,9 @@ def VP_SPLIT_LSS_SOL(belopp, hs_del=0, decimaler=None):
 @xw.func
 @xw.arg("belopp", err_to_str=True, doc="Gemensamma stabskostnader (mnkr)")
 @xw.arg("decimaler", err_to_str=True, doc="Antal decimaler (tomt = regelbokens)")
+@_forms(Form(L.SPLITS, "B9", part=1), Form(L.SPLITS, "B9", part=2))
 @_described("Stabens gemensamma kostnader: {@splits.staff.Äldreomsorgsnämnden:%} Äldreomsorgsnämnden, "
-            "{@splits.staff.Omsorgsnämnden:%} Omsorgsnämnden. =INDEX(VP_SPLIT_STAFF(B9);1).")
+            "{@splits.staff.Omsorgsnämnden:%} Omsorgsnämnden; två celler i den ordningen, INDEX väljer en:")
 def VP_SPLIT_STAFF(belopp, decimaler=None):
     result = splits.split("stab", _single(belopp, "belopp"), None, _single(decimaler, "decimaler"))
     return [list(result.parts.values())]
@@ -437,8 +486,9 @@ def VP_SPLIT_STAFF(belopp, decimaler=None):
 @_excel
 @xw.func
 @xw.arg("tabell", ndim=2, err_to_str=True, doc="Internbudgeten med rubriker (Budgettabell)")
+@_forms(Form(L.SAVING, "Budgettabell"))
 @_described("Besparingens bas: summan av förslaget till budget för raderna som inte är volymbaserade (Volymbaserad = "
-            "NEJ). =VP_SAVINGBASE(Budgettabell).")
+            "NEJ).")
 def VP_SAVINGBASE(tabell):
     assessment = _table_budget(tabell)
     if assessment.saving_base is None:
@@ -451,6 +501,7 @@ def VP_SAVINGBASE(tabell):
 @_excel
 @xw.func
 @xw.arg("bas", ndim=2, err_to_str=True, doc="Budget för den ej volymbaserade verksamheten (mnkr)")
+@_forms(Form(L.SAVING, "B4"))
 @_described("Besparingskravet: −{@saving.rate:%} av den ej volymbaserade verksamheten (−1,7 för 56,7).")
 def VP_SAVING(bas):
     return _broadcast("VP_SAVING", lambda b: _number(budget.saving(b, where="bas")), (bas,), ("bas",))
@@ -460,6 +511,7 @@ def VP_SAVING(bas):
 @xw.func
 @xw.arg("sats", ndim=2, err_to_str=True, doc="Uppräkning (2% eller 0,02)")
 @xw.arg("startmanad", ndim=2, err_to_str=True, doc="Månad då uppräkningen börjar gälla (1–12; juni = 6)")
+@_forms(Form(L.PRICES, "B5;C5"), Form(L.PRICES, '"2%";6'))
 @_described("Helårseffekt av en prisuppräkning: sats × (13 − startmånad) / 12 (2 % från juni = 1,17 %).")
 def VP_FULLYEAR(sats, startmanad):
     return _broadcast("VP_FULLYEAR", lambda s, m: budget.full_year_effect(s, m, where=("sats", "startmanad")),
@@ -471,6 +523,7 @@ def VP_FULLYEAR(sats, startmanad):
 @xw.arg("budgeterad_volym", ndim=2, err_to_str=True, doc="Budgeterad volym")
 @xw.arg("ny_volym", ndim=2, err_to_str=True, doc="Ny volym vid avläsningen")
 @xw.arg("standardkostnad", ndim=2, err_to_str=True, doc="Standardkostnad per volymenhet")
+@_forms(Form(L.VOLUMES, "10;12;2"))
 @_described("Volymjustering: (ny volym − budgeterad volym) × standardkostnad.")
 def VP_VOLUMEADJ(budgeterad_volym, ny_volym, standardkostnad):
     names = ("budgeterad_volym", "ny_volym", "standardkostnad")
@@ -481,6 +534,7 @@ def VP_VOLUMEADJ(budgeterad_volym, ny_volym, standardkostnad):
 @_excel
 @xw.func
 @xw.arg("namn", err_to_str=True, doc="En regels eller kontrolls id (R2.oka.met, R3.nyckel.id_saknas) eller en parameter i regelboken (budget.thresholds.gron)")
+@_forms(Form(L.RULES, '"R2.oka.met"'), Form(L.RULEBOOK, '"goal.thresholds.uppfyllt"'))
 @_described("En regel i regelboken (vad den säger och vad den ger), eller värdet av en parameter.")
 def VP_RULE(namn):
     book = _book()

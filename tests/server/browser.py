@@ -27,11 +27,13 @@ def chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def proxy(upstream, panel_data=None, panel_error=None):
-    """(base URL, stop) of a loopback proxy to `upstream` that serves the stub for office.js.
+def proxy(upstream, panel_data=None, workbook=None, panel_error=None):
+    """(base URL, stop) of a loopback proxy to `upstream` that serves the stub for office.js (with
+    `workbook` as the open workbook the stub's Excel.run shows, see office_host_stub.js).
     `panel_error`: a server's refusal, shown in the pane's error box as xlwings shows it."""
-    stub = (STUB.read_text(encoding="utf-8").replace("/*VP_PANEL_DATA*/ null", json.dumps(panel_data))
-            .replace("/*VP_PANEL_ERROR*/ null", json.dumps(panel_error)))
+    stub = STUB.read_text(encoding="utf-8").replace("/*VP_PANEL_DATA*/ null", json.dumps(panel_data))
+    stub = stub.replace("/*VP_WORKBOOK*/ null", json.dumps(workbook))
+    stub = stub.replace("/*VP_PANEL_ERROR*/ null", json.dumps(panel_error))
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -46,8 +48,19 @@ def proxy(upstream, panel_data=None, panel_error=None):
                 self.end_headers()
                 self.wfile.write(data)
                 return
+            self._forward()
+
+        def do_POST(self):  # noqa: N802 - the pane's own routes (/vp/formler)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self._forward(body)
+
+        def _forward(self, body=None):
+            request = urllib.request.Request(upstream + self.path, data=body, method="POST" if body is not None else "GET")
+            for name in ("Content-Type", "Authorization", "Auth-Provider"):
+                if self.headers.get(name) is not None:
+                    request.add_header(name, self.headers[name])
             try:
-                response = urllib.request.urlopen(upstream + self.path, timeout=30)
+                response = urllib.request.urlopen(request, timeout=30)
             except urllib.error.HTTPError as error:
                 response = error
             data = response.read()
@@ -113,7 +126,7 @@ if __name__ == "__main__":
 
         protection = signin.protected_scripts(signin.ROLE_FILE)["faststall"]
         refusal = protection.message.format(roll=protection.role, anvandare="Bertil Berg")
-    base, stop = proxy(upstream, data, refusal)
+    base, stop = proxy(upstream, data, panel_error=refusal)
     try:
         _, console = render(f"{base}/taskpane.html", screenshot=sys.argv[1], height=1000)
     finally:

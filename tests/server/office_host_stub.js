@@ -51,9 +51,54 @@
     addin: { setStartupBehavior: async () => {}, showAsTaskpane: async () => {} },
   };
   globalThis.CustomFunctions = { associate() {}, Error: class {}, ErrorCode: {} };
+  // The open workbook, when the test gives one ({sheet: [[formula or value, ...], ...]}, used range
+  // from A1; names: {name: formula}): Excel.run reads it and records what the pane writes. Without
+  // one Excel.run fails, and the pane must then stay quiet (no console error, nothing offered).
+  const WORKBOOK = /*VP_WORKBOOK*/ null;
+  const written = [];
+  const fakeContext = () => {
+    const sheetOf = (name) => ({
+      name,
+      getUsedRangeOrNullObject: () => ({
+        load() {},
+        isNullObject: false,
+        formulas: WORKBOOK.sheets[name],
+        rowIndex: 0,
+        columnIndex: 0,
+      }),
+      getCell: (row, column) => ({
+        set formulas(value) {
+          written.push({ sheet: name, row, column, formula: value[0][0] });
+        },
+      }),
+    });
+    const names = Object.entries(WORKBOOK.names || {}).map(([name, formula]) => ({ name, formula }));
+    return {
+      sync: async () => {},
+      workbook: {
+        worksheets: {
+          load() {},
+          items: Object.keys(WORKBOOK.sheets).map(sheetOf),
+          getItem: sheetOf,
+        },
+        names: {
+          load() {},
+          items: names,
+          getItem: (name) => ({
+            set formula(value) {
+              written.push({ name, formula: value });
+            },
+          }),
+        },
+      },
+    };
+  };
   globalThis.Excel = {
-    run: async () => {
-      throw new Error("Excel.run in the browser test: nothing may call Excel while the page loads");
+    run: async (batch) => {
+      if (!WORKBOOK) {
+        throw new Error("Excel.run in the browser test without a workbook");
+      }
+      return batch(fakeContext());
     },
     // dev environment: xlwings registers the custom functions again when the page loads
     CustomFunctionManager: {
@@ -87,6 +132,27 @@
     out.hidden = true;
     out.textContent = JSON.stringify({ associated, registered });
     document.body.appendChild(out);
+    if (WORKBOOK) {
+      switchFormulas();
+    }
+  }
+  // With a workbook: press the pane's switch when it is offered, then report what was written.
+  function switchFormulas(tries = 0) {
+    const button = document.getElementById("vp-former-byt");
+    const text = document.getElementById("vp-former-text");
+    if (button && !button.classList.contains("d-none") && !button.disabled) {
+      button.click();
+    } else if (tries < 100 && !(text && text.textContent)) {
+      setTimeout(() => switchFormulas(tries + 1), 50);
+      return;
+    }
+    setTimeout(() => {
+      const out = document.createElement("pre");
+      out.id = "vp-test-written";
+      out.hidden = true;
+      out.textContent = JSON.stringify(written);
+      document.body.appendChild(out);
+    }, 300);
   }
   setTimeout(finish, 0);
 })();

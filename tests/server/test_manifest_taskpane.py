@@ -134,3 +134,80 @@ def test_the_task_pane_renders_in_headless_chromium_without_console_errors(live_
     assert sorted(seen["registered"]) == sorted(f.__name__ for f in udfs.CATALOGUE)
     explanation = re.search(r'id="vp-forklaring"[^>]*>(.*?)</p>', dom, re.S).group(1)
     assert html.unescape(explanation) == data["forklaring"] and "I03" in explanation
+
+
+# --- the switch of the classic add-in's formulas (=VP_X) in the open workbook -----------------------
+# Office.js range.formulas gives formulas in English notation ("," between arguments), whatever
+# Excel's language.
+
+CLASSIC_SHEET = [["Indikator", "Poäng"],
+                 ["I01", '=VP_INDICATORSCORE("61%","Öka","65%")'],
+                 ["I02", '=IF(A3="VP_RULE(x)","",VP_GOALSTATUS(B2:B3,"Röd"))'],
+                 ["61%", "=SUM(B2:B3)"]]
+
+
+def test_the_formulas_route_rewrites_classic_calls_for_office_js(client):
+    cells = [{"where": "Blad!B2", "formula": '=VP_INDICATORSCORE("61%","Öka","65%")'},
+             {"where": "Blad!B3", "formula": '=IF(A3="VP_RULE(x)","",VP_GOALSTATUS(B2:B3,"Röd"))'},
+             {"where": "namnet 'Regel'", "formula": '=VP_RULE("R2.oka.met")'},
+             {"where": "Blad!B4", "formula": "=SUM(B2:B3)"}]
+    answer = client.post("/vp/formler", json={"to": "server", "cells": cells}).json()
+    assert answer == {"fel": None, "andras": [
+        {"index": 0, "formula": '=VP.INDICATORSCORE("61%","Öka","65%")'},
+        {"index": 1, "formula": '=IF(A3="VP_RULE(x)","",VP.GOALSTATUS(B2:B3,"Röd"))'},
+        {"index": 2, "formula": '=VP.RULE("R2.oka.met")'}]}
+    back = [{"where": c["where"], "formula": a["formula"]} for c, a in zip(cells, answer["andras"])]
+    assert client.post("/vp/formler", json={"to": "server", "cells": back}).json() == {"fel": None, "andras": []}
+
+
+def test_the_formulas_route_refuses_mixed_and_unknown_naming_the_cells(client):
+    mixed = [{"where": "Blad!B2", "formula": "=VP_SAVING(B1)"}, {"where": "Blad!B3", "formula": "=VP.SAVING(B1)"}]
+    answer = client.post("/vp/formler", json={"to": "server", "cells": mixed}).json()
+    assert answer["andras"] == [] and "båda formerna" in answer["fel"] and "Blad!B2" in answer["fel"] \
+        and "Blad!B3" in answer["fel"]
+    unknown = [{"where": "Blad!C9", "formula": "=VP_SAVINGS(B1)"}]
+    answer = client.post("/vp/formler", json={"to": "server", "cells": unknown}).json()
+    assert "Blad!C9" in answer["fel"] and "VP_SAVINGS" in answer["fel"]
+    assert client.post("/vp/formler", json={"to": "excel", "cells": []}).status_code == 400
+
+
+@pytest.mark.skipif(not chromium(), reason="Debian-paketet chromium saknas (apt-get install chromium); "
+                                           "CI-maskinen är ny, så sidan provas bara där det finns")
+def test_the_task_pane_offers_and_makes_the_switch_in_the_open_workbook(live_server):
+    import html
+    import json
+
+    workbook = {"sheets": {"Blad": CLASSIC_SHEET}, "names": {"Regel": '=VP_RULE("R2.oka.met")'}}
+    base, stop = proxy(live_server, None, workbook)
+    try:
+        dom, console = render(f"{base}/taskpane.html")
+    finally:
+        stop()
+    assert console_errors(console) == []
+    written = re.search(r'<pre id="vp-test-written"[^>]*>(.*?)</pre>', dom, re.S)
+    assert written, "the pane offered no switch"
+    assert json.loads(html.unescape(written.group(1))) == [
+        {"sheet": "Blad", "row": 1, "column": 1, "formula": '=VP.INDICATORSCORE("61%","Öka","65%")'},
+        {"sheet": "Blad", "row": 2, "column": 1, "formula": '=IF(A3="VP_RULE(x)","",VP.GOALSTATUS(B2:B3,"Röd"))'},
+        {"name": "Regel", "formula": '=VP.RULE("R2.oka.met")'}]
+    text = html.unescape(re.search(r'id="vp-former-text"[^>]*>(.*?)</p>', dom, re.S).group(1))
+    assert text.startswith("3 formler använder nu serverns VP-funktioner")
+
+
+@pytest.mark.skipif(not chromium(), reason="Debian-paketet chromium saknas (apt-get install chromium)")
+def test_the_task_pane_refuses_a_workbook_with_both_forms_naming_the_cells(live_server):
+    import html
+    import json
+
+    workbook = {"sheets": {"Blad": [["a", "b"], ["x", "=VP_SAVING(B1)"], ["y", "=VP.SAVING(B1)"]]}}
+    base, stop = proxy(live_server, None, workbook)
+    try:
+        dom, console = render(f"{base}/taskpane.html")
+    finally:
+        stop()
+    assert console_errors(console) == []
+    written = re.search(r'<pre id="vp-test-written"[^>]*>(.*?)</pre>', dom, re.S)
+    assert written and json.loads(html.unescape(written.group(1))) == []
+    text = html.unescape(re.search(r'id="vp-former-text"[^>]*>(.*?)</p>', dom, re.S).group(1))
+    assert text.startswith("Bytet går inte: arbetsboken har VP-funktioner i båda formerna")
+    assert "Blad!B2" in text and "Blad!B3" in text

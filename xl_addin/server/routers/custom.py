@@ -1,4 +1,5 @@
-"""Routes the VP server adds to xlwings Server's: the health check and the Rapport download.
+"""Routes the VP server adds to xlwings Server's: the health check, the Rapport download and the
+switch of a workbook's classic VP formulas (=VP_X) to the server's (=VP.X).
 
 GET /vp/health answers only when the VP functions are loaded and the rulebook can be read, so a
 worker with a broken rulebook edit is taken out of rotation instead of answering every cell with
@@ -9,6 +10,12 @@ board's report (.docx), made by `workbook.report.build_report` exactly as `vp re
 a file; the task pane offers it as a download. The report takes a second or two (charts), so it is
 made on one thread of its own: the worker keeps answering the VP functions meanwhile, and two
 reports in the same worker wait for each other (matplotlib's pyplot is not thread-safe).
+
+POST /vp/formler takes the formulas the task pane read with Office.js `range.formulas` (only those
+that mention VP) and answers with the ones to write back in the other form, rewritten by
+`workbook.convert` (the same reading of a formula as `vp convert`, texts in quotes untouched), or with
+the Swedish refusal naming the cells (both forms, an unknown VP name). The pane writes them with
+`range.formulas`; Excel itself stores them in its own form (`_xldudf_VP_...`).
 """
 
 import asyncio
@@ -49,6 +56,22 @@ def _report(book):
 
     data, document = build_report(XlwingsBook(book), workbook=book.name)
     return default_path(Path(book.name), data.period).name, document
+
+
+@router.post("/vp/formler")
+async def formler(body: dict, current_user: dep.User):
+    from workbook.convert import CLASSIC, SERVER, ConvertRefused, convert_shown
+
+    to = body.get("to", SERVER)
+    entries = body.get("cells")
+    if to not in (SERVER, CLASSIC) or not isinstance(entries, list) or len(entries) > 200_000 or \
+            not all(isinstance(entry, dict) for entry in entries):
+        return JSONResponse({"fel": "VP förstod inte formlerna som panelen skickade."}, status_code=400)
+    try:
+        changed = convert_shown(entries, to)
+    except ConvertRefused as exc:
+        return {"andras": [], "fel": str(exc)}
+    return {"andras": [{"index": index, "formula": formula} for index, formula in changed], "fel": None}
 
 
 @router.post("/vp/rapport")

@@ -90,6 +90,21 @@ function fileName(disposition, fallback) {
   return match ? decodeURIComponent(match[1]) : fallback;
 }
 
+// POST to one of the VP server's routes, signed in as the ribbon's scripts are.
+async function serverPost(path, body) {
+  const appPath = jsonBlock("config").appPath || "";
+  const auth =
+    typeof globalThis.getAuth === "function"
+      ? await globalThis.getAuth()
+      : { token: "", provider: "" };
+  const headers = { "Auth-Provider": auth.provider, Authorization: auth.token, "Content-Type": "application/json" };
+  return fetch(window.location.origin + appPath + path, {
+    method: "POST",
+    headers: headers,
+    body: JSON.stringify(typeof body === "function" ? await body(auth) : body),
+  });
+}
+
 // A button whose result is a file (Rapport): the workbook goes to the server, the file comes back
 // and is offered as a link (a click is a person's choice to save it; Excel's pane allows that).
 async function vpDownload(tag) {
@@ -101,18 +116,9 @@ async function vpDownload(tag) {
   text.textContent = "Rapporten görs …";
   try {
     const path = jsonBlock("vp-config").downloads[tag];
-    const appPath = jsonBlock("config").appPath || "";
-    const auth =
-      typeof globalThis.getAuth === "function"
-        ? await globalThis.getAuth()
-        : { token: "", provider: "" };
-    const headers = { "Auth-Provider": auth.provider };
-    const payload = await globalThis.xlwings.getBookData({ auth: auth.token, headers });
-    const response = await fetch(window.location.origin + appPath + path, {
-      method: "POST",
-      headers: headers,
-      body: JSON.stringify(payload),
-    });
+    const response = await serverPost(path, (auth) =>
+      globalThis.xlwings.getBookData({ auth: auth.token, headers: { "Auth-Provider": auth.provider } }),
+    );
     if (!response.ok) {
       text.textContent = await response.text();
       return;
@@ -138,6 +144,123 @@ function bindDownloads() {
   }
 }
 
+// The classic add-in's formulas (=VP_X) in the open workbook: found with Office.js range.formulas,
+// rewritten by the server (workbook.convert, the same reading as `vp convert`) and written back as
+// =VP.X, which Excel stores in its own form. Only cells whose formula mentions VP are sent.
+const MENTIONS_VP = /VP[._][A-Za-z]/i; // both forms: a workbook with both is refused
+
+function columnName(index) {
+  let name = "";
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) {
+    name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
+  }
+  return name;
+}
+
+async function readVpFormulas() {
+  return Excel.run(async (context) => {
+    const sheets = context.workbook.worksheets;
+    sheets.load("items/name");
+    const names = context.workbook.names;
+    names.load("items/name,items/formula");
+    await context.sync();
+    const used = sheets.items.map((sheet) => {
+      const range = sheet.getUsedRangeOrNullObject(true);
+      range.load("formulas,rowIndex,columnIndex");
+      return [sheet.name, range];
+    });
+    await context.sync();
+    const cells = [];
+    for (const [sheet, range] of used) {
+      if (range.isNullObject) {
+        continue;
+      }
+      range.formulas.forEach((line, i) =>
+        line.forEach((formula, j) => {
+          if (typeof formula === "string" && formula.startsWith("=") && MENTIONS_VP.test(formula)) {
+            const row = range.rowIndex + i;
+            const column = range.columnIndex + j;
+            cells.push({ sheet, row, column, formula, where: `${sheet}!${columnName(column)}${row + 1}` });
+          }
+        }),
+      );
+    }
+    for (const item of names.items) {
+      if (typeof item.formula === "string" && MENTIONS_VP.test(item.formula)) {
+        cells.push({ name: item.name, formula: item.formula, where: `namnet '${item.name}'` });
+      }
+    }
+    return cells;
+  });
+}
+
+async function askServer(cells) {
+  const response = await serverPost("/vp/formler", { to: "server", cells });
+  const answer = await response.json();
+  if (!response.ok) {
+    throw new Error(answer.fel || response.statusText);
+  }
+  return answer;
+}
+
+async function writeFormulas(cells, changes) {
+  await Excel.run(async (context) => {
+    for (const change of changes) {
+      const cell = cells[change.index];
+      if (cell.name) {
+        context.workbook.names.getItem(cell.name).formula = change.formula;
+      } else {
+        context.workbook.worksheets.getItem(cell.sheet).getCell(cell.row, cell.column).formulas = [[change.formula]];
+      }
+    }
+    await context.sync();
+  });
+}
+
+async function vpFindClassicFormulas() {
+  const section = byId("vp-former");
+  const text = byId("vp-former-text");
+  const button = byId("vp-former-byt");
+  let cells;
+  let answer;
+  try {
+    cells = await readVpFormulas();
+    if (!cells.length) {
+      return;
+    }
+    answer = await askServer(cells);
+  } catch (error) {
+    return; // no workbook to read (the pane outside Excel): nothing to offer
+  }
+  section.classList.remove("d-none");
+  if (answer.fel) {
+    text.textContent = answer.fel;
+    return;
+  }
+  if (!answer.andras.length) {
+    section.classList.add("d-none");
+    return;
+  }
+  const count = answer.andras.length === 1 ? "1 formel" : `${answer.andras.length} formler`;
+  text.textContent =
+    `${count} använder det klassiska tilläggets VP-funktioner (VP_…), ` +
+    "som visar #NAMN? här. Bytet skriver om dem till serverns (VP.…); inget annat i arbetsboken ändras.";
+  button.classList.remove("d-none");
+  button.onclick = async () => {
+    button.disabled = true;
+    text.textContent = "Byter …";
+    try {
+      await writeFormulas(cells, answer.andras);
+      text.textContent = `${count} använder nu serverns VP-funktioner. Spara arbetsboken.`;
+      button.classList.add("d-none");
+    } catch (error) {
+      text.textContent = `VP kunde inte byta formlerna: ${error}`;
+      button.disabled = false;
+    }
+  };
+}
+globalThis.vpFindClassicFormulas = vpFindClassicFormulas;
+
 function swedishFrame() {
   document.documentElement.lang = "sv";
   for (const [selector, text] of Object.entries(SWEDISH)) {
@@ -151,6 +274,7 @@ function swedishFrame() {
 function ready() {
   swedishFrame();
   bindDownloads();
+  vpFindClassicFormulas();
 }
 
 if (document.readyState === "loading") {
