@@ -357,6 +357,7 @@ http {{
     upstream vp_replicas {{
 {servers}
         keepalive 32;
+        keepalive_timeout 4s;
     }}
     server {{
         listen 127.0.0.1:{port} ssl;

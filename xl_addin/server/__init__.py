@@ -182,7 +182,8 @@ def redact_tokens_in_logs():
     logging.setLogRecordFactory(factory)
 
 
-# How long uvicorn keeps an idle connection open, and how long a stop waits for running requests.
+# How long uvicorn keeps an idle connection open (the proxy's upstream keepalive_timeout must be
+# shorter: deploy/nginx/nginx.conf), and how long a stop waits for running requests.
 # A slow request body is cut by the gate (gate.BODY_TIMEOUT, VP_BODY_TIMEOUT); slow headers and
 # slow readers by the reverse proxy (deploy/nginx/vp-locations.conf). See docs/server-drift.md.
 UVICORN_TIMEOUTS = {"timeout_keep_alive": 5, "timeout_graceful_shutdown": 30}
