@@ -205,8 +205,16 @@ class Connection:
             self.writer.close()
 
 
-async def load(base, calls, clients, recalcs, max_seconds, tls=None, token=None):
-    """(latencies in s, errors, elapsed s): `clients` connections, each recalculating `recalcs` times."""
+# What Excel's custom-functions client (xlwings Server's JavaScript) does with a failed call: up to
+# 3 attempts, again on these HTTP codes and on a network error (no answer, or a cut one).
+EXCEL_ATTEMPTS = 3
+EXCEL_RETRY_CODES = (500, 502, 503, 504)
+
+
+async def load(base, calls, clients, recalcs, max_seconds, tls=None, token=None, attempts=1, retried=None):
+    """(latencies in s, errors, elapsed s): `clients` connections, each recalculating `recalcs` times.
+    `attempts` > 1: a call is tried again as Excel's client does (EXCEL_RETRY_CODES, network errors);
+    each retry is appended to `retried`, an error counts only when the last attempt fails."""
     from server_helpers import body
 
     latencies, errors = [], []
@@ -222,18 +230,25 @@ async def load(base, calls, clients, recalcs, max_seconds, tls=None, token=None)
                     if time.perf_counter() > deadline:
                         return
                     start = time.perf_counter()
-                    try:
-                        status, answer = await connection.post("/xlwings/custom-functions-call", data)
-                        latencies.append(time.perf_counter() - start)
-                        if status != 200:
-                            errors.append(f"{name}: HTTP {status}")
-                        elif json.loads(answer)["result"] != expected:
-                            errors.append(f"{name}: fel svar")
-                    except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                        latencies.append(time.perf_counter() - start)
-                        errors.append(f"{name}: {type(exc).__name__}")
-                        connection.close()
-                        connection = Connection(base, tls, token)
+                    for attempt in range(1, attempts + 1):
+                        try:
+                            status, answer = await connection.post("/xlwings/custom-functions-call", data)
+                            failure = None if status == 200 else f"{name}: HTTP {status}"
+                            again = status in EXCEL_RETRY_CODES
+                            if failure is None and json.loads(answer)["result"] != expected:
+                                failure, again = f"{name}: fel svar", False
+                        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                            failure, again = f"{name}: {type(exc).__name__}", True
+                            connection.close()
+                            connection = Connection(base, tls, token)
+                        if failure and again and attempt < attempts:
+                            if retried is not None:
+                                retried.append(failure)
+                            continue
+                        break
+                    latencies.append(time.perf_counter() - start)
+                    if failure:
+                        errors.append(failure)
         finally:
             connection.close()
 
@@ -397,9 +412,9 @@ def start_nginx(folder, upstreams, cert, key, max_fails=1):
     raise SystemExit(f"nginx startade inte: {(Path(folder) / 'nginx-error.log').read_text(errors='replace')}")
 
 
-async def load_with_kill(base, calls, clients, recalcs, max_seconds, tls, token, replica, after):
-    """The load, with `replica` (a process) killed (SIGKILL) `after` seconds into it: (result of load(),
-    calls answered after the kill)."""
+async def load_with_kill(base, calls, clients, recalcs, max_seconds, tls, token, replica, after, retried):
+    """The load as Excel's clients make it (their retries), with `replica` (a process) killed (SIGKILL)
+    `after` seconds into it: (result of load(), when the kill happened)."""
     killed = {}
 
     async def kill():
@@ -408,7 +423,7 @@ async def load_with_kill(base, calls, clients, recalcs, max_seconds, tls, token,
         killed["at"] = time.perf_counter()
 
     latencies, errors, elapsed = (await asyncio.gather(
-        load(base, calls, clients, recalcs, max_seconds, tls, token), kill()))[0]
+        load(base, calls, clients, recalcs, max_seconds, tls, token, EXCEL_ATTEMPTS, retried), kill()))[0]
     return (latencies, errors, elapsed), killed.get("at")
 
 
@@ -443,11 +458,12 @@ def proxy_run(args, calls_factory):
                         errors=errors))
             if args.kill_replica:
                 victim = replicas[-1][0]
+                retried = []
                 (latencies, errors, elapsed), killed_at = asyncio.run(load_with_kill(
                     proxy, calls, args.kill_clients, args.recalcs, args.kill_seconds or args.max_seconds, tls, token,
-                    victim, args.kill_after))
+                    victim, args.kill_after, retried))
                 nginx_log = (Path(folder) / "nginx-error.log").read_text(errors="replace").splitlines()
-                results["kill"] = dict(clients=args.kill_clients, calls=len(latencies), errors=errors,
+                results["kill"] = dict(clients=args.kill_clients, calls=len(latencies), errors=errors, retried=retried,
                                        killed=killed_at is not None, p95=percentile(latencies, 95),
                                        exit_code=victim.wait(timeout=10),
                                        nginx=[line for line in nginx_log if "upstream" in line])
@@ -489,7 +505,8 @@ def proxy_main(args):
     kill = results["kill"]
     if kill:
         print(f"En kopia dödad (SIGKILL) efter {args.kill_after:g} s med {kill['clients']} klienter: {kill['calls']} anrop, "
-              f"{len(kill['errors'])} fel, p95 {kill['p95'] * 1000:.1f} ms.")
+              f"{len(kill['errors'])} fel, p95 {kill['p95'] * 1000:.1f} ms; klienterna gjorde om "
+              f"{len(kill['retried'])} anrop som Excel gör ({', '.join(sorted(set(kill['retried']))[:3]) or '–'}).")
         for error in sorted(set(kill["errors"]))[:5]:
             print(f"{'':>17}{error}")
         retried = sum("while reading response header" in line and "[error]" in line for line in kill["nginx"])
