@@ -133,8 +133,8 @@ def test_bench_through_nginx_two_replicas_one_killed(tmp_path):
     recalculation each (every call must be answered, none cut by a deadline), then a replica killed
     (SIGKILL) 0.5 s into a run of 20 clients recalculating (at most 3 s). In that run the clients
     retry as Excel's does (a cut answer, 502/503/504; bench.EXCEL_ATTEMPTS): nginx cannot retry a
-    call whose answer had begun to arrive when the replica died, a window of microseconds between
-    two writes of the replica (hours of load made it happen a few times in some twenty runs)."""
+    call whose answer had begun to arrive when the replica died (a window of microseconds between the
+    replica's two writes of an answer, longer on a busy machine)."""
     out = tmp_path / "proxy.json"
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "server.py"), "--proxy", "--clients", "20", "200",
                            "--recalcs", "1", "--max-calls", "10", "--max-seconds", "60", "--kill-replica",
