@@ -138,6 +138,11 @@ DECISIONS = {
         outcomes={"differs": _bool},
         placeholders=frozenset({"summa", "angiven", "beraknad", "skillnad_tecken"}),
     ),
+    "kolada": Decision(
+        facts={"skillnad": Fact(NUMBER, MICRO)},
+        outcomes={"above": _bool},
+        placeholders=frozenset({"kpi", "varde", "jamforelse"}),
+    ),
     "trend": Decision(
         facts={
             "riktvarde": Fact(WORD, domain=_target_kinds),

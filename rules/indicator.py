@@ -126,7 +126,7 @@ def read_indicator(ingaende, riktvarde, utfall, aktiviteter, book, where=WHERE):
     baseline = v.parse_value(ingaende, w_base, book)
     outcome = v.parse_value(utfall, w_out, book)
     activities = v.parse_activities(aktiviteter, w_act, book)
-    words = {"riktvarde": target.text, "utfall_text": f" ('{outcome.text}')" if outcome.text else "",
+    words = {"riktvarde": v.typeset(target.text), "utfall_text": f" ('{outcome.text}')" if outcome.text else "",
              "ingaende_text": f" ('{baseline.text}')" if baseline.text else ""}
     fact = {"riktvarde": target.kind, "har_utfall": 0 if outcome.missing else 1,
             "har_ingaende": 0 if baseline.missing else 1, "aktiviteter": 1 if activities else 0,

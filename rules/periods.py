@@ -20,11 +20,18 @@ _YEAR = re.compile(r"(?P<name>.*?)[ ,]+(?P<year>\d{4})", re.ASCII)
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """A follow-up period: its name as the rulebook spells it, its year, its place in the year."""
+    """A follow-up period: its name as the rulebook spells it, its year, its place in the year; `month`
+    (1-12) for a month of the economy's monthly follow-up (`followup.months`), 0 for the plan's periods.
+    The two are ordered apart: a month is never the previous period of a Delår, nor a Delår of a month."""
 
     name: str
     year: int
     rank: int
+    month: int = 0
+
+    @property
+    def is_month(self):
+        return self.month > 0
 
     @property
     def text(self):
@@ -58,7 +65,9 @@ def parse_period(raw, where, book=None):
     if len(raw) > 100:
         raise VPInputError(where, raw, "är för lång för att vara en uppföljningsperiod.", hint, rule="R12")
     match = _YEAR.fullmatch(v.normalize(raw))
-    names = {v.fold(name): (rank, name) for rank, name in enumerate(book.data["followup"]["periods"])}
+    names = {v.fold(name): (rank, name, 0) for rank, name in enumerate(book.data["followup"]["periods"])}
+    names.update({v.fold(name): (number, name, number)
+                  for number, name in enumerate(book.data["followup"].get("months", []), start=1)})
     found = names.get(v.fold(match.group("name"))) if match else None
     if found is None:
         raise VPInputError(where, raw, "är ingen uppföljningsperiod.", hint, rule="R12")
@@ -66,11 +75,12 @@ def parse_period(raw, where, book=None):
     if year != book.year:
         raise VPInputError(where, raw, f"gäller {year}, men arbetsboken och regelboken gäller planåret {book.year}.",
                            hint, rule="R12")
-    rank, name = found
-    return Period(name, year, rank)
+    rank, name, month = found
+    return Period(name, year, rank, month)
 
 
 def previous_period(periods, current):
-    """The latest of `periods` before `current` in the year's order, or None."""
-    earlier = [p for p in periods if p.order < current.order]
+    """The latest of `periods` of the same kind (a month, or one of the plan's periods) before `current`
+    in the year's order, or None."""
+    earlier = [p for p in periods if p.is_month == current.is_month and p.order < current.order]
     return max(earlier, key=lambda p: p.order) if earlier else None

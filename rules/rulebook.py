@@ -237,6 +237,12 @@ def _validate(book):
         _fail(book, "'followup.periods' ska vara en lista med periodernas namn i årets ordning (Delår 1, …).")
     if len({" ".join(p.split()).casefold() for p in periods}) != len(periods):
         _fail(book, "'followup.periods' har samma period två gånger.")
+    months = book.data["followup"].get("months", [])
+    if not isinstance(months, list) or len(months) not in (0, 12) or not all(isinstance(m, str) and m.strip()
+                                                                              for m in months):
+        _fail(book, "'followup.months' ska vara årets tolv månader i ordning (Januari, …, December), eller saknas.")
+    if len({" ".join(p.split()).casefold() for p in periods + months}) != len(periods) + len(months):
+        _fail(book, "'followup.months' har en månad två gånger eller samma namn som en period.")
     for name, verdict in _need(book, "trend.verdicts", dict).items():
         _need(book, f"trend.verdicts.{name}.arrow", str)
         _need(book, f"trend.verdicts.{name}.label", str)

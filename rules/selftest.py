@@ -14,6 +14,7 @@ from .errors import RulebookError, VPInputError
 from .facts import MICRO
 from .goals import GoalResult, goal_status, kf_status
 from .indicator import grade_indicator
+from .kolada import above_comparison
 from .splits import split
 from .trend import indicator_trend
 
@@ -62,6 +63,9 @@ def _run(engine, decision, example):
     if decision == "avstamning":
         rule, _, _ = decide_reconciliation(example["rader"], example["summa"], book, engine)
         return rule.id, {"differs": rule.then["differs"]}
+    if decision == "kolada":
+        r = above_comparison(example["varde"], example["jamforelse"], book, engine=engine)
+        return r.rule, {"above": r.above}
     if decision == "trend":
         r = indicator_trend(example.get("riktvarde"), example.get("foregaende"), example.get("utfall"), book,
                             engine=engine, period="perioden", previous_period="föregående period")

@@ -51,9 +51,31 @@ def render(book, template, values=None):
     return _SPACES.sub(" ", text).strip() if "  " in text or text[:1] == " " or text[-1:] == " " else text
 
 
+class Explanation(str):
+    """The explanation people read in the workbook: the sentence, then the id of the rule that decided.
+
+    It keeps its parts, so the board's report can say the sentence alone and list the ids in its
+    appendix (never by cutting the text apart)."""
+
+    __slots__ = ("sentence", "rule")
+
+    def __new__(cls, sentence, rule_id):
+        text = super().__new__(cls, f"{sentence} (regel {rule_id})")
+        text.sentence, text.rule = sentence, rule_id
+        return text
+
+    def __reduce__(self):  # pickles as itself (the server's worker processes)
+        return Explanation, (self.sentence, self.rule)
+
+
 def with_rule(sentence, rule_id):
     """The explanation people read: the sentence, then the id of the rule that decided."""
-    return f"{sentence} (regel {rule_id})"
+    return Explanation(sentence, rule_id)
+
+
+def sentence_of(explanation):
+    """An explanation without its rule id (the sentence as the rule says it)."""
+    return getattr(explanation, "sentence", explanation)
 
 
 def describe(book, rule):

@@ -67,7 +67,7 @@ def read_trend(riktvarde, foregaende, utfall, book, where=WHERE):
     outcome = v.parse_value(utfall, w_out, book)
     fact = {"riktvarde": target.kind, "har_utfall": 0 if outcome.missing else 1, "har_foregaende": 1,
             "jamforbar": 1, "utfall": 0, "foregaende": 0, "foljsamhet": 0, "foregaende_foljsamhet": 0}
-    words = {"riktvarde": target.text, "utfall": outcome.shown(), "foregaende": "", "orsak": ""}
+    words = {"riktvarde": v.typeset(target.text), "utfall": outcome.shown(), "foregaende": "", "orsak": ""}
     if outcome.missing:
         return fact, words
     try:

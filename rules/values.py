@@ -110,12 +110,19 @@ def format_number(x, decimals=4):
     text = text.replace(",", "\u00a0").replace(".", ",")
     if text in ("", "0"):
         return "0"
-    return ("-" if x < 0 else "") + text
+    return (MINUS if x < 0 else "") + text
 
 
 def format_fixed(x, decimals):
     """Swedish format with exactly `decimals` decimals (0,70), as the plan writes its bands."""
-    return f"{x:.{decimals}f}".replace(".", ",").replace("-", "-")
+    text = f"{x:.{decimals}f}".replace(".", ",")
+    return MINUS + text[1:] if text.startswith("-") and text.strip("-0,") else text.lstrip("-")
+
+
+def format_mnkr(x):
+    """An amount in mnkr as the plan writes it: one decimal at least (112,0), two when typed (10,15)."""
+    text = format_number(x, 2)
+    return text if "," in text else text + ",0"
 
 
 def format_percent(fraction, decimals=2, signed=False):
@@ -123,6 +130,20 @@ def format_percent(fraction, decimals=2, signed=False):
     if signed and fraction > 0:
         text = "+" + text
     return f"{text}\u00a0%"
+
+
+MINUS = "\u2212"  # the minus sign, as Swedish typesetting writes a negative number (not the hyphen)
+_UNIT = re.compile(r"(\d)[ \u00a0\u202f]*(%|mnkr\b)")
+_LEADING_MINUS = re.compile(r"(^|[\s(/])-(?=\d)")
+
+
+def typeset(text):
+    """Text a person typed, written as the report and the explanations write numbers: a no-break
+    space before % and mnkr ("30%" -> "30 %") and the minus sign before a negative number ("-0,3" ->
+    "−0,3"). Only the look changes; the words stay as typed."""
+    if not isinstance(text, str) or not text:
+        return text
+    return _LEADING_MINUS.sub(lambda m: m.group(1) + MINUS, _UNIT.sub("\\1\u00a0\\2", text))
 
 
 def fold(text):

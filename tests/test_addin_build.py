@@ -32,6 +32,7 @@ EXPECTED_LABELS = {
     "rakna_om": "Räkna om VP-formler",
     "regelbok": "Regelbok",
     "rapport": "Rapport",
+    "kolada": "Hämta från Kolada",
     "faststall": "Fastställ",
 }
 

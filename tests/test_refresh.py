@@ -130,7 +130,7 @@ def test_the_log_names_the_statuses_that_moved(example):
 def test_check_finds_a_planted_bad_value_and_a_wrong_sum(example, capsys):
     assert main(["check", str(example)]) == 1  # the plan's saving (R8) and I16 against the budget, nothing else
     out = capsys.readouterr().out
-    assert out.count("\n- [") == 1 and out.startswith(f"- [{PLAN_SAVING}] Besparing: planens besparing -1,7 mnkr")
+    assert out.count("\n- [") == 1 and out.startswith(f"- [{PLAN_SAVING}] Besparing: planens besparing \u22121,7\u00a0mnkr")
     assert f"\n- [{BUDGET_TRUTH}] " in out
     wb = openpyxl.load_workbook(example)
     bad = cell_of(example, L.INDICATORS, "Utfall", "Id", "I03")
@@ -144,7 +144,7 @@ def test_check_finds_a_planted_bad_value_and_a_wrong_sum(example, capsys):
     assert f"Indikatorer!{bad}: 'sextiofem'" in out
     total = cell_of(example, L.BUDGET, L.PROPOSAL, L.AREA, "Summa verksamhetsområde LSS")
     assert f"Internbudget!{total}: Summa verksamhetsområde LSS ({L.PROPOSAL}): angiven summa 783,9 men raderna " \
-           "summerar till 784,4 (skillnad -0,5). (regel R10.sum.avviker)" in out
+           "summerar till 784,4 (skillnad \u22120,5). (regel R10.sum.avviker)" in out
     assert "angiven summa 874,3 men raderna summerar till 874,8" in out
     assert example.read_bytes() == before  # check writes nothing
 
@@ -733,7 +733,7 @@ def test_the_budget_indicator_against_the_boards_total_is_a_finding_naming_both(
     truth = [f for f in result.findings if f.rule == BUDGET_TRUTH]
     assert len(truth) == 1 and truth[0].where == f"{L.INDICATORS}!{cell}"
     message = truth[0].message
-    assert message.startswith(f"{L.INDICATORS}!{cell}: utfallet +0,8\u00a0% ") and "-1,47\u00a0%" in message
+    assert message.startswith(f"{L.INDICATORS}!{cell}: utfallet +0,8\u00a0% ") and "\u22121,47\u00a0%" in message
     assert f"({L.BUDGET}!" in message and "2,27 procentenheter" in message
     for typed, found in (("-1,4%", False), ("-1,37%", False), ("-1,36%", True)):
         edit(example, L.INDICATORS, {cell: typed})

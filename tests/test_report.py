@@ -25,7 +25,8 @@ INDICATOR_HEADERS = ["Indikator", "Ingående värde", "Riktvärde", "Utfall", "B
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     """The example refreshed as Delår 1 and reported, then Delår 2 with changed outcomes, refreshed and
-    reported: (workbook, Historik after Delår 2, report 1, report 2)."""
+    reported, and once more as the economist's copy with rule ids: (workbook, Historik after Delår 2, report 1,
+    report 2, report 2 --with-rule-ids)."""
     folder = tmp_path_factory.mktemp("rapport")
     path = copy(EXAMPLE, folder)
     assert main(["refresh", str(path)]) == 0
@@ -35,12 +36,37 @@ def reports(tmp_path_factory):
     assert main(["refresh", str(path), "--period", "Delår 2 2025"]) == 0
     second = folder / "delar2.docx"
     assert main(["report", str(path), "--out", str(second)]) == 0
-    return path, history(path), docx.Document(first), docx.Document(second)
+    own = folder / "delar2-regler.docx"
+    assert main(["report", str(path), "--out", str(own), "--with-rule-ids"]) == 0
+    return path, history(path), docx.Document(first), docx.Document(second), docx.Document(own)
 
 
 def stored(rows, period, level, column):
     """{key: status} of one level as `vp refresh` stored it for `period` (key in `column`)."""
     return {str(row[column]): row[12] for row in rows if row[0] == period and row[1] == level}
+
+
+def body_texts(document):
+    """Every paragraph's and table cell's text in the body, in order, up to the appendices."""
+    out = []
+    for element in document.element.body.iterchildren():
+        if element.tag == qn("w:p"):
+            paragraph = docx.text.paragraph.Paragraph(element, document)
+            if paragraph.style.name == "Heading 1" and paragraph.text.startswith("Bilaga"):
+                break
+            out.append(paragraph.text)
+        elif element.tag == qn("w:tbl"):
+            out.extend(cell.text for row in docx.table.Table(element, document).rows for cell in row.cells)
+    return out
+
+
+def all_texts(document):
+    """Every text of the document: paragraphs, table cells, header and footer."""
+    texts = [p.text for p in document.paragraphs]
+    texts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    for section in document.sections:
+        texts += [p.text for p in section.header.paragraphs + section.footer.paragraphs]
+    return texts
 
 
 def text_of(paragraph):
@@ -100,7 +126,8 @@ def test_the_kf_statuses_by_hand(reports):
     assert "KF-mål 5: ✔ Uppfyllt" in headings(second, 2)
     assert "KF-mål 4: ◐ Delvis uppfyllt (manuell bedömning)" in headings(second, 2)
     texts = [p.text for p in first.paragraphs]
-    assert any(t.startswith("Tak från den dominerande indikatorn: ") and "(regel R3.cap.gul)" in t for t in texts)
+    assert any(t.startswith("Tak från den dominerande indikatorn: ") and "den dominerande indikatorn är gul" in t
+               for t in texts)
     assert any(t.startswith("Manuell bedömning: ◐ Delvis uppfyllt. Motivering: Arbetet med källsortering") for t in texts)
 
 
@@ -121,7 +148,8 @@ def test_every_indicator_row_shows_the_grade_the_refresh_stored(reports, which, 
 def test_the_second_period_shows_the_trends_worked_out_by_hand(reports):
     shown = indicator_rows(reports[3])
     assert {ident: line[5] for ident, line in shown.items()} == TRENDS_DELAR_2
-    assert shown["I16"][3] == "-0,3%" and shown["I03"][1:4] == ["61%", "Öka", "60%"]  # values as typed
+    # values as typed ("-0,3%", "61%"), in the report's number style: the minus sign, a no-break space before %
+    assert shown["I16"][3] == "\u22120,3\u00a0%" and shown["I03"][1:4] == ["61\u00a0%", "Öka", "60\u00a0%"]
 
 
 def test_the_first_period_has_no_previous_value(reports):
@@ -132,8 +160,8 @@ def test_the_first_period_has_no_previous_value(reports):
     assert {ident: line[5] for ident, line in shown.items()} == expected
 
 
-def test_every_explanation_names_its_rule(reports):
-    document = reports[3]
+def test_the_economists_copy_names_the_rule_after_every_explanation(reports):
+    document = reports[4]
     book = load_rulebook()
     explanations = [text_of(p) for p in document.paragraphs if re.match(r"I\d\d: ", p.text)]
     assert len(explanations) == 24
@@ -150,22 +178,25 @@ def test_the_budget_the_splits_and_the_saving_as_the_workbook_computes_them(repo
     tables = [[[c.text for c in row.cells] for row in t.rows] for t in document.tables]
     budget = next(t for t in tables if t[0][0] == "Verksamhetsområde")
     daily = next(row for row in budget if row[0] == "Daglig verksamhet")
-    assert daily[1:] == ["170,3", "176,0", "−5,7", "96,7 %", "✖ Röd"]  # 170,3 - 176: deficit; 96,7 %
+    assert daily[1:] == ["170,3", "176,0", "−5,7", "96,7\u00a0%", "✖ Röd"]  # 170,3 - 176: deficit; 96,7 %
     total = budget[-1]
-    assert total[1:] == ["874,3", "887,15", "−12,85", "98,5 %", "◐ Gul"]
+    assert total[1:] == ["874,3", "887,15", "−12,85", "98,5\u00a0%", "◐ Gul"]
     splits = next(t for t in tables if t[0][0] == "Fördelning")
     # Fördelning B4 46,2 minus HS 2,6 = 43,6 split 80/20: 34,88 and 8,72 -> 34,9 and 8,7; staff 17,6 60/40
-    assert splits[1][1:] == ["46,2 − HS 2,6 = 43,6", "LSS 34,9; SoL 8,7", "R6.split.gemensam"]
-    assert splits[2][1:] == ["17,6", "Äldreomsorgsnämnden 10,6; Omsorgsnämnden 7,0", "R7.split.stab"]
-    saving = next(p.text for p in document.paragraphs if p.text.startswith("Besparing 3 %"))
+    assert splits[1][1:] == ["46,2 − HS 2,6 = 43,6", "LSS 34,9; SoL 8,7"]
+    assert splits[2][1:] == ["17,6", "Äldreomsorgsnämnden 10,6; Omsorgsnämnden 7,0"]
+    own = [[[c.text for c in row.cells] for row in t.rows] for t in reports[4].tables]
+    assert next(t for t in own if t[0][0] == "Fördelning")[1][3] == "R6.split.gemensam"  # the economist's copy
+    saving = next(p.text for p in document.paragraphs if p.text.startswith("Besparing 3\u00a0%"))
     # the NEJ rows' proposals: 0,0 + 7,7 + 40,1 + 4,8 + 18,9 + 17,6 + 1,3 = 90,4; 3 % = 2,712 -> -2,7
-    assert "bas 90,4 mnkr" in saving and "ger −2,7 mnkr" in saving and "−1,7 mnkr" in saving
+    assert "bas 90,4\u00a0mnkr" in saving and "ger −2,7\u00a0mnkr" in saving and "−1,7\u00a0mnkr" in saving
     first_page = "\n".join(text_of(p) for p in document.paragraphs[:30])
     assert "Underskott 12,85 mnkr" in first_page and "98,5 %, ◐ Gul" in first_page
     # Delår 2 by hand: N1 4/5 = 0,80 U; N2 (0,5 + 1 + 0 + 0,5)/4 = 0,50 D; N3 (1 + 0)/2 D; KF 4 manual D;
-    # N5 4,5/5 = 0,90 U; Kontoret 2,5/4 = 0,63 D. N4 1/1 U (KF 4 is manual).
+    # N5 4,5/5 = 0,90 U; Kontoret 2,5/4 = 0,63 D (KF 6's office indicators: no board goal, RULES R4).
+    # N4 1/1 U (KF 4 is manual).
     assert "KF-mål: 2 av 6 uppfyllda, 4 delvis uppfyllda." in first_page
-    assert "Nämndmål: 3 av 6 uppfyllda, 3 delvis uppfyllda." in first_page
+    assert "Nämndmål: 3 av 5 uppfyllda, 2 delvis uppfyllda." in first_page
 
 
 def test_the_appendix_lists_the_findings_and_the_rulebook(reports):
@@ -201,8 +232,8 @@ def test_every_picture_has_alt_text_that_says_its_numbers(reports):
     assert len(pictures) == 2
     alts = [shape._inline.docPr.get("descr") for shape in pictures]
     assert all(alt and len(alt) > 40 for alt in alts)
-    assert "KF-mål: 2 uppfyllt, 4 delvis uppfyllt. Nämndmål: 3 uppfyllt, 3 delvis uppfyllt." in alts[0]  # by hand, above
-    assert "Daglig verksamhet: budget 170,3, utfall/prognos 176" in alts[1]
+    assert "KF-mål: 2 uppfyllda, 4 delvis uppfyllda. Nämndmål: 3 uppfyllda, 2 delvis uppfyllda." in alts[0]  # above
+    assert "Daglig verksamhet: budget 170,3, utfall/prognos 176,0" in alts[1]  # the table's decimals
 
 
 def test_tables_have_marked_repeated_header_rows_and_captions(reports):
@@ -217,8 +248,8 @@ def test_tables_have_marked_repeated_header_rows_and_captions(reports):
 
 def test_headings_are_real_and_text_has_enough_contrast(reports):
     document = reports[3]
-    assert headings(document, 1)[:4] == ["Sammanfattning", "Måluppfyllelse per KF-mål", "Ekonomi",
-                                         "Bilaga A. Kontrollens fynd"]
+    assert headings(document, 1)[:5] == ["Förslag till beslut", "Sammanfattning", "Måluppfyllelse per KF-mål",
+                                         "Ekonomi", "Bilaga A. Kontrollens fynd"]
     assert len(headings(document, 3)) >= 6
     levels = [int(p.style.name[-1]) for p in document.paragraphs if p.style.name.startswith("Heading ")]
     assert all(b <= a + 1 for a, b in zip([1] + levels, levels)), "a heading level is skipped"
@@ -304,6 +335,10 @@ def test_the_rapport_button_writes_the_same_report_from_live_excel(tmp_path):
     document = docx.Document(out)
     assert len([h for h in headings(document, 2) if h.startswith("KF-mål ")]) == 6
     assert len(indicator_rows(document)) == 24
+    # the proposed decision typed on Översikt, read through xlwings as through the file
+    proposal = openpyxl.load_workbook(EXAMPLE)[L.OVERVIEW].cell(L.PERIOD_ROW, L.PROPOSAL_COLUMN + 1).value
+    texts = [p.text for p in document.paragraphs]
+    assert texts[texts.index("Förslag till beslut") + 1] == f"1. {proposal.splitlines()[0]}" and "Obs:" not in message
     # a workbook that is not saved in a folder (the remote engine's, a new book) has no place beside it
     text = ribbon.run("rapport", book=remote_book())
     assert text.startswith("VP kunde inte skriva rapporten") and "Spara arbetsboken" in text
@@ -334,7 +369,7 @@ def test_an_unreadable_value_and_an_unknown_goal_are_shown_not_dropped(tmp_path)
     assert {"Indikatorer!K7", "Indikatorer!C9"} <= {row[0] for row in findings[1:]}
 
 
-@pytest.mark.parametrize("which, typed", [(2, "+0,8 %"), (3, "-0,3 %")])
+@pytest.mark.parametrize("which, typed", [(2, "+0,8 %"), (3, "\u22120,3 %")])
 def test_two_adherences_for_the_board_are_never_shown_without_saying_which_is_which(reports, which, typed):
     """RULES R2 (one budget truth): the budget result is the Internbudget's (-1,47 % for the rows with a
     prognosis) while the budget-adherence indicator I16 is graded on what is typed in its Utfall; the
@@ -342,5 +377,5 @@ def test_two_adherences_for_the_board_are_never_shown_without_saying_which_is_wh
     texts = [text_of(p) for p in reports[which].paragraphs]
     board = next(i for i, t in enumerate(texts) if t.startswith("Budgetföljsamhet: "))
     note = next(t for t in texts[board:board + 4] if t.startswith("Två siffror för nämndens budget: "))
-    assert "internbudgetens rader med utfall/prognos (avvikelse -1,47 %)" in note
+    assert "internbudgetens rader med utfall/prognos (avvikelse \u22121,47 %)" in note
     assert f"({L.INDICATORS}!" in note and f"har {typed} inskrivet" in note

@@ -155,7 +155,7 @@ def test_kontrollera_writes_only_the_findings_sheet():
 def test_kontrollera_on_the_example_finds_only_the_plans_saving_and_the_budget_truth():
     book = remote_book()
     message = ribbon.run("kontrollera", book=book)
-    assert "2 fynd" in message and "planens besparing -1,7 mnkr" in message and "utfallet +0,8" in message
+    assert "2 fynd" in message and "planens besparing \u22121,7\u00a0mnkr" in message and "utfallet +0,8" in message
     assert {sheet for sheet, _, _ in touched(book)} <= {L.FINDINGS}
 
 

@@ -120,7 +120,7 @@ def test_rates():
 
 def test_swedish_number_format():
     assert v.format_number(1000.5) == "1\u00a0000,5"
-    assert v.format_number(-0.25) == "-0,25"
+    assert v.format_number(-0.25) == "\u22120,25"  # the minus sign U+2212, not the hyphen
     assert v.format_percent(0.719) == "71,9\u00a0%"
     assert v.format_fixed(0.7, 2) == "0,70"
 

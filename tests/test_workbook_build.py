@@ -98,7 +98,9 @@ def test_sheet_order_and_titles(books):
         names = wb.sheetnames
         assert names[0] == L.OVERVIEW and names[-2:] == [L.FINDINGS, L.LOG]
         assert names[1:6] == [L.INDICATORS, L.GOALS, L.KF_GOALS, L.ANALYSIS, L.BUDGET]
-        assert names[-6:-4] == [L.RULES, L.RULEBOOK] and names[-4:-2] == [L.HISTORY, L.APPROVALS]  # output sheets last
+        assert names[-7:-5] == [L.RULES, L.RULEBOOK]  # output sheets last
+        assert names[-5:-2] == [L.HISTORY, L.KOLADA_VALUES, L.APPROVALS]
+        assert names[-8] == L.KOLADA  # the Kolada mapping (input) just before the rules
         for ws in wb.worksheets:
             assert ws["A1"].value and ws["A1"].font.b, ws.title
             assert ws["A2"].value, ws.title

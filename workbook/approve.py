@@ -41,8 +41,10 @@ def _required(value, flag):
 
 
 def _in_order(approvals, period, book):
-    """Every earlier period of the year must be fixed first."""
-    names = book.data["followup"]["periods"][:period.rank]
+    """Every earlier period of the year must be fixed first (a month: every earlier month; months and the
+    plan's periods are ordered apart, rules.periods)."""
+    followup = book.data["followup"]
+    names = followup["months"][:period.month - 1] if period.is_month else followup["periods"][:period.rank]
     for name in names:
         candidate = parse_period(f"{name} {period.year}", "--period", book)
         if approvals.fixed(candidate) is None:
@@ -113,7 +115,8 @@ def reopen_period(source, period_text, reason, by=None, book=None, now=None, use
     if approvals.fixed(period) is None:
         raise PeriodFixed(f"{period} är inte fastställd ({state_line(book, approvals, period)}), så det finns "
                           "inget att öppna.")
-    later = sorted((p for p in approvals.last if p.order > period.order and approvals.fixed(p)), key=lambda p: p.order)
+    later = sorted((p for p in approvals.last if p.is_month == period.is_month and p.order > period.order
+                    and approvals.fixed(p)), key=lambda p: p.order)
     if later:
         raise PeriodFixed(f"{later[-1]} är fastställd efter {period}: öppna {later[-1]} först (perioderna öppnas i "
                           "omvänd ordning).")

@@ -110,6 +110,10 @@ EXAMPLE_VOLUMES = {
 # The follow-up period the example's outcomes are for (the empty workbook has none: the first
 # `vp refresh` names it with --period, or a person types it).
 EXAMPLE_PERIOD = "Delår 1 2025"
+MAX_ROWS = 1048576  # Excel's last row
+EXAMPLE_DNR = "ON 2025/0123"  # an example's diary number and proposal (the empty workbook leaves them empty)
+EXAMPLE_PROPOSAL = ("Omsorgsnämnden godkänner uppföljningen av verksamhetsplanen.\n"
+                    "Omsorgsnämnden överlämnar uppföljningen till kommunstyrelsen.")
 PERIOD_FILL = PatternFill(fill_type="solid", start_color="FFF2CC", end_color="FFF2CC")  # an input cell
 # Placeholder inputs on the Fördelning sheet (examples to overwrite, in both workbooks).
 SPLIT_INPUTS = {L.SPLIT_COMMON: 46.2, L.SPLIT_HS: 2.6, L.SPLIT_STAFF: 17.6}
@@ -605,6 +609,36 @@ def _rules(wb, book):
     t.widths({L.RULE_ID: 30, L.RULE_DECISION: 12, L.RULE_WHEN: 45, L.RULE_THEN: 30, L.RULE_ABOUT: 80})
 
 
+def _kolada(wb, book, example, title):
+    """The Kolada mapping (R15): input columns people fill in; the example has the plan's
+    Kolada-backed indicators (I09 and I10 counted against the nation, I11, I17)."""
+    settings = book.data["kolada"]
+    required, optional = L.KOLADA_COLUMNS
+    headers = [*required, *optional]
+    ws = start_sheet(wb, L.KOLADA, f"Kolada – {title}",
+                     f"En rad per indikator: KPI-id (flera med komma för \"{settings['rule_count_above']}\"), kommun "
+                     f"eller enhet (tom = {settings['municipality']}), år (tomt = planåret), kön (tomt = "
+                     f"{settings['gender']}), jämför med (t.ex. {settings['nation']} = riket). Hämta med knappen "
+                     f"Hämta från Kolada eller `vp kolada`; värdena skrivs på bladet {L.KOLADA_VALUES}.")
+    t = Table(ws, headers)
+    if example:
+        for record in read_csv("kolada_exempel.csv"):
+            t.add({h: (integer(record[h]) if h == L.KOLADA_YEAR and record[h] else text_or_none(record[h]))
+                   for h in headers})
+    last = max(t.last_row, L.FIRST_DATA_ROW) + 200
+    for header in (L.KOLADA_KPI, L.KOLADA_PLACE, L.KOLADA_COMPARE):  # 0181 stays text, not 181
+        letter = t.col(header)
+        for row in range(L.FIRST_DATA_ROW, last + 1):
+            ws[f"{letter}{row}"].number_format = "@"
+    for header, choices in ((L.KOLADA_GENDER, settings["genders"]),
+                            (L.KOLADA_RULE, [settings["rule_value"], settings["rule_count_above"]])):
+        dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle=header, error=f"Skriv {', '.join(choices)}.")
+        dv.add(f"{t.col(header)}{L.FIRST_DATA_ROW}:{t.col(header)}{last}")
+        ws.add_data_validation(dv)
+    t.widths({L.KOLADA_KPI: 60, L.KOLADA_PLACE: 20, L.KOLADA_COMPARE: 14, L.KOLADA_RULE: 24}, default=8)
+
+
 def _output_sheet(wb, name, title, note, headers, widths):
     ws = start_sheet(wb, name, title, note)
     t = Table(ws, headers)
@@ -625,7 +659,7 @@ def _period_cell(ws, book, example):
     cell.fill = PERIOD_FILL
     cell.font = BOLD
     cell.number_format = "@"
-    names = [f"{name} {book.year}" for name in book.data["followup"]["periods"]]
+    names = [f"{name} {book.year}" for name in book.data["followup"]["periods"] + book.data["followup"].get("months", [])]
     dv = DataValidation(type="list", formula1='"' + ",".join(names) + '"', allow_blank=True, showErrorMessage=True,
                         errorTitle=L.PERIOD_LABEL, error=f"Skriv {', '.join(names)}.",
                         promptTitle=L.PERIOD_LABEL, showInputMessage=True,
@@ -633,6 +667,23 @@ def _period_cell(ws, book, example):
                                f"{L.HISTORY}.")
     dv.add(cell.coordinate)
     ws.add_data_validation(dv)
+    for column, label, value, prompt in (
+            (L.DNR_COLUMN, L.DNR_LABEL, EXAMPLE_DNR if example else None,
+             "Ärendets diarienummer; rapporten skriver det på första sidan och i sidfoten."),
+            (L.PROPOSAL_COLUMN, L.PROPOSAL_LABEL, EXAMPLE_PROPOSAL if example else None,
+             "Förslaget till beslut som rapporten avslutas med; en punkt per rad (Alt+Retur).")):
+        ws.cell(row=L.PERIOD_ROW, column=column, value=label).font = BOLD
+        cell = ws.cell(row=L.PERIOD_ROW, column=column + 1, value=value)
+        cell.fill = PERIOD_FILL
+        cell.number_format = "@"
+        cell.alignment = WRAP
+        note = DataValidation(allow_blank=True, promptTitle=label, prompt=prompt, showInputMessage=True)
+        note.add(cell.coordinate)
+        ws.add_data_validation(note)
+        ws.column_dimensions[get_column_letter(column)].width = 20
+        ws.column_dimensions[get_column_letter(column + 1)].width = 60 if column == L.PROPOSAL_COLUMN else 18
+    # printed for the board: the overview's table, not the report's inputs beside it (whole columns)
+    ws.print_area = f"A1:{get_column_letter(len(L.OVERVIEW_HEADERS))}{MAX_ROWS}"
 
 
 def _approval_cells(ws):
@@ -688,9 +739,17 @@ def make_workbook(example=False, book=None):
     _prices(wb, example, title)
     _volumes(wb, example, title)
     _reinvestments(wb, title)
+    _kolada(wb, book, example, title)
     _rules(wb, book)
     _rulebook(wb, book)
     _history(wb, title)
+    _output_sheet(wb, L.KOLADA_VALUES, f"Kolada-värden – {title}",
+                  f"Skrivs av Hämta från Kolada (fliken VP) och `vp kolada` från bladet {L.KOLADA}; skriv inte här. "
+                  f"Ett Utfall kan hämta värdet: =INDEX('{L.KOLADA_VALUES}'!K:K;PASSA(\"I09\";'{L.KOLADA_VALUES}'!A:A;0)). "
+                  + book.data["kolada"]["source"] + ".",
+                  L.KOLADA_VALUES_HEADERS, {"Titel": 50, "URL": 50, "Källa": 30, "Anmärkning": 40, "Hämtad": 17,
+                                              L.KOLADA_PLACE: 20, "Jämförelsevärde": 16, "Över jämförelsen": 17,
+                                              L.KOLADA_LATEST: 21, L.ID: 8, L.KOLADA_YEAR: 8, L.KOLADA_GENDER: 8})
     _output_sheet(wb, L.APPROVALS, f"Fastställelser – {title}",
                   "Varje fastställelse och återöppning av en period skrivs här av Fastställ (fliken VP) och "
                   "`vp approve`: vem, när, beslut, regelbokens och Historik-radernas kontrollsummor. Skriv inte här.",

@@ -15,8 +15,9 @@ matplotlib.use("Agg")
 
 from matplotlib import pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from rules.values import format_number  # noqa: E402
+from rules.values import format_mnkr, format_number  # noqa: E402
 
 INK = "#000000"
 DARK = "#1F3864"        # utfall bars and headings: 12:1 against white
@@ -46,11 +47,13 @@ def _style():
                          "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK})
 
 
-def status_bars(groups, statuses, fills, symbols):
+def status_bars(groups, statuses, fills, symbols, counted=None):
     """A stacked horizontal bar per group ("KF-mål", "Nämndmål") of how many have each status.
 
-    `groups` = [(name, {status: count})] in the order to show, `statuses` the order of the segments.
+    `groups` = [(name, {status: count})] in the order to show, `statuses` the order of the segments,
+    `counted(status, count)` the word the alt text says after a count ("1 uppfyllt", "2 uppfyllda").
     """
+    counted = counted or (lambda status, count: status.lower())
     _style()
     fig = Figure(figsize=(6.3, 0.55 + 0.55 * len(groups)))
     ax = fig.subplots()
@@ -76,10 +79,10 @@ def status_bars(groups, statuses, fills, symbols):
               frameon=False, fontsize=8.5, handlelength=1.6)
     parts = []
     for name, counts in groups:
-        said = ", ".join(f"{counts.get(s, 0)} {s.lower()}" for s in statuses if counts.get(s, 0))
+        said = ", ".join(f"{counts[s]} {counted(s, counts[s])}" for s in statuses if counts.get(s, 0))
         parts.append(f"{name}: {said or 'inga'}")
     alt = "Liggande staplar med antal per status. " + ". ".join(parts) + "."
-    return Chart(_png(fig), alt, 15.5)
+    return Chart(_png(fig), alt, 13.0)  # the first page holds the proposal, the summary and the budget
 
 
 def budget_bars(lines):
@@ -101,15 +104,50 @@ def budget_bars(lines):
     for bars in (budget, actual):
         for bar in bars:
             ax.text(bar.get_width() + largest * 0.01, bar.get_y() + bar.get_height() / 2,
-                    format_number(bar.get_width(), 2), va="center", fontsize=7.5, color=INK)
+                    format_mnkr(bar.get_width()), va="center", fontsize=7.5, color=INK)
     ax.set_yticks(list(positions), names)
     ax.invert_yaxis()
     ax.set_xlim(0, largest * 1.15)
     ax.set_xlabel("mnkr")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: format_number(x)))  # decimal comma, as the table
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.legend(loc="lower right", frameon=True, fontsize=8)
-    said = "; ".join(f"{area}: budget {format_number(b, 2)}, utfall/prognos {format_number(a, 2)}"
+    said = "; ".join(f"{area}: budget {format_mnkr(b)}, utfall/prognos {format_mnkr(a)}"
                      for area, b, a in lines)
     alt = f"Liggande staplar, budget och utfall/prognos i mnkr per verksamhetsområde. {said}."
+    return Chart(_png(fig), alt, 15.5)
+
+
+def prognosis_line(months):
+    """The economy's utfall/prognos in total month by month, against the budget, the amounts written at
+    each point (the table's decimals).
+
+    `months` = [(month name, budget, utfall/prognos)] in mnkr, in the year's order.
+    """
+    _style()
+    fig = Figure(figsize=(6.3, 2.6))
+    ax = fig.subplots()
+    names = [name for name, _, _ in months]
+    positions = list(range(len(months)))
+    ax.plot(positions, [b for _, b, _ in months], color=INK, linewidth=1.2, linestyle="--", marker="s",
+            markersize=4, markerfacecolor="white", label="Budget")
+    ax.plot(positions, [a for _, _, a in months], color=DARK, linewidth=1.8, marker="o", markersize=5,
+            label="Utfall/prognos")
+    for position, (_, _, actual) in zip(positions, months):
+        ax.annotate(format_mnkr(actual), (position, actual), textcoords="offset points", xytext=(0, 7),
+                    ha="center", fontsize=7.5, color=INK)
+    ax.set_xticks(positions, names)
+    ax.set_ylabel("mnkr")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: format_number(y)))
+    low = min(min(b, a) for _, b, a in months)
+    high = max(max(b, a) for _, b, a in months)
+    margin = max((high - low) * 0.25, high * 0.005, 0.5)
+    ax.set_ylim(low - margin, high + margin)
+    ax.set_xlim(-0.5, len(months) - 0.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False, fontsize=8.5)
+    said = "; ".join(f"{name}: utfall/prognos {format_mnkr(a)} mot budget {format_mnkr(b)}" for name, b, a in months)
+    alt = f"Linjediagram, utfall/prognos i mnkr per månad mot budgeten. {said}."
     return Chart(_png(fig), alt, 15.5)

@@ -80,6 +80,43 @@ def cmd_check(args):
     return 1 if result.findings else 0
 
 
+def cmd_kolada(args):
+    from .kolada import KoladaClient, KoladaRequestError, run_kolada, search
+    from .refresh import format_findings
+    from .xlsx import XlsxBook, check_not_open, check_xlsx, workbook_lock
+
+    book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
+    client = KoladaClient(book, url=args.url)
+    try:
+        if args.search:
+            try:
+                found = search(client, args.search)
+            except KoladaRequestError as exc:
+                raise VPError(f"--search \"{args.search}\": {exc.problem}.") from None
+            for ident, title, unit in found:
+                print(f"{ident}\t{unit or '-'}\t{title}")
+            print(f"{len(found)} KPI:er vars titel innehåller \"{args.search}\" (Källa: Kolada (RKA), CC BY 4.0).")
+            return 0
+        if not args.file:
+            raise VPError("vp kolada: ange arbetsboken (vp kolada FIL) eller --search \"ord\".")
+        path = Path(args.file)
+        check_xlsx(path)
+        check_not_open(path)
+        with workbook_lock(path, progress=_progress):
+            source = XlsxBook(path)
+            result = run_kolada(source, book, client, year=args.year, progress=_progress)
+            backup = source.save()
+    finally:
+        client.close()
+    for notice in source.notices:
+        _progress(f"Obs: {notice}.")
+    print(f"Kolada: {result.fetched_rows} av {len(result.rows)} värden hämtade "
+          f"({', '.join(f'{n} {k}' for k, n in result.client_stats.items())}).")
+    print(f"Fynd: {len(result.findings)}" + (f"\n{format_findings(result.findings)}" if result.findings else ""))
+    print(f"Sparad: {path} (säkerhetskopia: {backup.name})")
+    return 0
+
+
 def cmd_report(args):
     from .report import run_report_command
 
@@ -168,7 +205,19 @@ def main(argv=None):
     p.add_argument("file")
     p.add_argument("--period", help="perioden (standard: den i Översikt; krävs om cellen är tom)")
     p.add_argument("--out", help="rapportfilen (.docx; standard: bredvid arbetsboken)")
+    p.add_argument("--template", metavar="MALL.docx",
+                   help="kommunens Word-mall (formatmallar, sidhuvud, sidfot, logga); utan den rapportens egen stil")
+    p.add_argument("--with-rule-ids", action="store_true",
+                   help="skriv regelns id efter varje förklaring (ekonomens eget exemplar; nämndens utan)")
+    p.add_argument("--pdf", action="store_true",
+                   help="gör också en taggad PDF (PDF/UA) bredvid rapporten; kräver LibreOffice")
     p.set_defaults(run=cmd_report)
+    p = sub.add_parser("kolada", help="hämta indikatorernas värden från Kolada till bladet Kolada-värden")
+    p.add_argument("file", nargs="?")
+    p.add_argument("--year", type=int, help="året att hämta där År är tomt (standard: planåret)")
+    p.add_argument("--url", help="Koladas API-adress (standard: VP_KOLADA_URL eller regelbokens kolada.base_url)")
+    p.add_argument("--search", metavar="ORD", help="lista KPI:er vars titel innehåller ORD (id, enhet, titel)")
+    p.set_defaults(run=cmd_kolada)
     p = sub.add_parser("export", help="skriv en kopia med bara värden")
     p.add_argument("file")
     p.add_argument("--out", required=True)

@@ -61,7 +61,9 @@ def _is_label(value, label=L.PERIOD_LABEL):
 
 
 def read_labelled_cell(source, label):
-    """The cell right of `label` on the overview sheet (first match in the top rows), or None."""
+    """The cell right of `label` on the overview sheet (first match in the top rows), or None. The
+    period, the Fastställ inputs, the dnr and the proposed decision are read this way; a refresh never
+    writes them."""
     if L.OVERVIEW in source.sheet_names():
         for number, cells in source.read_rows(L.OVERVIEW, L.HEADER_SEARCH_ROWS):
             for column in sorted(cells):
@@ -151,6 +153,8 @@ def follow_up(source, result, book, given=None, engine=None):
     if period is None:
         return follow
     follow.previous = previous_period([p for p in follow.history.periods if p is not None], period)
+    if period.is_month:  # the economy's month: no indicator is followed up, so no trend
+        return follow
     before = follow.previous_values(L.LEVEL_INDICATOR)
     for member in result.assessment.indicators:
         key = v.key(member.row.id)
@@ -194,7 +198,7 @@ def history_rows(result, period, stamp, user, book):
 
     rows = []
     tail = [stamp, user]
-    for line, item in zip(result.overview, result.items):
+    for line, item in zip([] if period.is_month else result.overview, result.items):  # a month: the budget only
         level, kf, goal, ident, name, value, status, _, rule = line
         if level == L.LEVEL_INDICATOR and item is not None:
             r = item.row
@@ -216,6 +220,34 @@ def history_rows(result, period, stamp, user, book):
                          number(summary.total_actual), number(summary.total_budget), None, adherence(t), t.colour,
                          t.rule, *tail])
     return rows
+
+
+@dataclass
+class Month:
+    """One month of the economy's follow-up as Historik keeps it: the budget in total and per row
+    (name -> (budget, utfall/prognos, adherence, colour)), as that month's refresh stored them."""
+
+    period: object
+    budget: object = None
+    actual: object = None
+    adherence: object = None
+    colour: object = None
+    rows: dict = field(default_factory=dict)
+
+
+def months_recorded(history, year):
+    """The months of `year` stored in Historik, in the year's order, each with its budget rows."""
+    found = {}
+    for row, period in zip(history.rows, history.periods):
+        if period is None or not period.is_month or period.year != year or row[1] not in (L.LEVEL_BUDGET,
+                                                                                           L.LEVEL_BUDGET_TOTAL):
+            continue
+        month = found.setdefault(period, Month(period))
+        if row[1] == L.LEVEL_BUDGET_TOTAL:
+            month.budget, month.actual, month.adherence, month.colour = row[9], row[8], row[11], row[12]
+        else:
+            month.rows[str(row[5])] = (row[9], row[8], row[11], row[12])
+    return [found[p] for p in sorted(found, key=lambda p: p.order)]
 
 
 def merged_history(history, period, rows):

@@ -26,13 +26,15 @@ OVERVIEW = "Översikt"
 FINDINGS = "Kontroll"
 LOG = "Logg"
 HISTORY = "Historik"
+KOLADA = "Kolada"
+KOLADA_VALUES = "Kolada-värden"
 ANALYSIS = "Analys"
 APPROVALS = "Fastställelser"
 
 # What marks a file as a VP workbook: these sheets must exist.
 REQUIRED_SHEETS = (INDICATORS, KF_GOALS, BUDGET)
 # Sheets a refresh writes (everything else is people's input or formulas).
-OUTPUT_SHEETS = (OVERVIEW, FINDINGS, LOG, HISTORY, APPROVALS)
+OUTPUT_SHEETS = (OVERVIEW, FINDINGS, LOG, HISTORY, APPROVALS, KOLADA_VALUES)
 
 # --- the indicator table -----------------------------------------------------------------------------
 ID = "Id"
@@ -128,6 +130,11 @@ UNKNOWN_GOAL = "Okänt nämndmål"
 # the period in B3). A refresh reads it and never writes it; only `vp refresh FIL --period P` does.
 PERIOD_LABEL = "Uppföljningsperiod"
 PERIOD_ROW = 3
+# The report's diary number and proposed decision, typed in row PERIOD_ROW right of the overview's
+# table (labels in J3 and L3, the values right of them: K3 and M3), so they never meet the Fastställ
+# inputs beside the period nor the table a refresh rewrites. Read like the period, never written.
+DNR_LABEL, DNR_COLUMN = "Diarienummer", 10
+PROPOSAL_LABEL, PROPOSAL_COLUMN = "Förslag till beslut", 12
 # One row per item (KF goal, board goal, indicator, budget row, the budget in total) and period.
 PERIOD = "Period"
 LEVEL_BUDGET, LEVEL_BUDGET_TOTAL = "Budget", "Budget totalt"
@@ -204,6 +211,22 @@ SAVING_RESULT = "Besparing"
 SAVING_STATED = "Planens angivna besparing (mnkr)"
 SAVING_DIFFERENCE = "Skillnad (mnkr)"
 
+# --- Kolada (R15): the mapping people fill in, and the figures `vp kolada` writes ----------------------
+KOLADA_KPI = "KPI-id"
+KOLADA_PLACE = "Kommun eller enhet"
+KOLADA_YEAR = "År"
+KOLADA_GENDER = "Kön"
+KOLADA_COMPARE = "Jämför med"
+KOLADA_RULE = "Regel"
+KOLADA_COLUMNS = ({ID: "id", KOLADA_KPI: "kpi"}, {KOLADA_PLACE: "place", KOLADA_YEAR: "year",
+                                                   KOLADA_GENDER: "gender", KOLADA_COMPARE: "compare",
+                                                   KOLADA_RULE: "rule"})
+KOLADA_VALUE = "Värde"
+KOLADA_OUTCOME = "Utfall"
+KOLADA_LATEST = "Senaste år med värde"
+KOLADA_VALUES_HEADERS = [ID, KOLADA_KPI, "Titel", "Enhet", KOLADA_PLACE, KOLADA_YEAR, KOLADA_GENDER, KOLADA_VALUE,
+                         "Jämförelsevärde", "Över jämförelsen", KOLADA_OUTCOME, KOLADA_LATEST, "Anmärkning",
+                         "Hämtad", "URL", "Källa"]
 
 def budget_layout():
     """What the budget assessment (rules.budget_assess) needs to know of these sheets' names."""

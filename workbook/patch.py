@@ -807,9 +807,15 @@ def refers_to(package, sheets, skip_parts):
                                             if part and part not in skip_parts]  # a missing part is named
     for part in candidates:
         data = package.read(part)
+        if part == package.workbook_part:  # a print area names a sheet but reads no value
+            data = _PRINT_NAMES.sub(b"", data)
         if any(needle in data for needle in needles):
             return True
     return False
+
+
+_PRINT_NAMES = re.compile(rb'<(\w+:)?definedName\b[^>]*\bname="_xlnm\.(?:Print_Area|Print_Titles)"[^>]*>.*?'
+                          rb'</(\w+:)?definedName>', re.S)
 
 
 def _spellings(name):

@@ -22,6 +22,7 @@ from rules.rulebook import load_rulebook
 from . import layout as L
 from .followup import (PeriodMissing, follow_up, format_follow_up, period_findings, read_period_cell, resolve_period,
                        write_follow_up)
+from .kolada import check_findings as kolada_check_findings
 from .periodstate import read_state, refuse_if_fixed
 from .tables import (NotAVPWorkbook, UnsavedFormula, budget_records, cell_value, frame_records, indicator_records,
                      kf_records)
@@ -322,6 +323,7 @@ def run_refresh(source, book=None, user=None, now=None, progress=None, write=Tru
     progress("Läser historiken och jämför med föregående period …")
     result.follow = follow_up(source, result, book, period, engine)
     result.findings.extend(period_findings(result.follow))
+    result.findings.extend(kolada_check_findings(source, book))  # R15: reads Kolada-värden, fetches nothing
     result.state = read_state(source, result, result.follow, book, engine)
     result.findings.extend(result.state.findings)
     if write:

@@ -12,10 +12,15 @@ caption, alt text on every picture, a status always as a symbol and a word (neve
 the colours are the rulebook's light fills behind black text), dark text colours (>= 4.5:1).
 """
 
+import copy
 import hashlib
 import io
+import json
 import os
+import shutil
+import subprocess
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,24 +35,28 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from rules import values as v
+from rules.assess import office_key
 from rules.errors import VPError, VPInputError
 from rules.periods import parse_period
+from rules.records import Place
 from rules.rulebook import load_rulebook
 from rules.splits import split
-from rules.text import render
+from rules.text import render, sentence_of
 
 from . import charts
 from . import layout as L
-from .followup import PeriodMissing
+from .followup import PeriodCell, PeriodMissing, months_recorded, read_labelled_cell
 from .refresh import run_refresh
-from .tables import NotAVPWorkbook, cell_value
+from .tables import NotAVPWorkbook, cell_value, column_letter
 
 LANGUAGE = "sv-SE"
 TEXT_COLOUR = "000000"
 HEADING_COLOUR = "1F3864"   # 12,6:1 on white
 HEADER_FILL = "D9D9D9"      # table header rows: black on light grey, 15:1
 ERROR_MARK = "⚠"
+NBSP = "\u00a0"
 CELL_STYLE = "Tabelltext"
+OFFICE_HEADING = "Kontorets indikatorer (indikativ)"  # RULES R4: the office's group is not a board goal
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
           "november", "december")
 
@@ -78,6 +87,17 @@ class ReportData:
     splits: list
     workbook: str
     now: datetime
+    dnr: object = None            # PeriodCell of the diary number (Översikt)
+    proposal: object = None       # PeriodCell of the proposed decision (Översikt)
+    with_rule_ids: bool = False   # the economist's own copy: rule ids after every explanation
+
+    def said(self, explanation):
+        """An explanation as the report prints it: the rule's sentence; with its id only on request."""
+        return str(explanation) if self.with_rule_ids else sentence_of(explanation)
+
+    def rule_note(self, rule_id):
+        """" (regel X)" after a sentence the report writes itself, only in the economist's copy."""
+        return f" (regel {rule_id})" if self.with_rule_ids and rule_id else ""
 
 
 def _kf_texts(source):
@@ -156,21 +176,38 @@ def collect(source, book=None, period=None, now=None, engine=None, workbook="", 
                 f"värden, som gäller {typed}. Ta bort --period, eller ändra perioden med vp refresh FIL --period "
                 f"\"{follow.period}\" först.")
     return ReportData(book, result, follow.period, follow.previous, _kf_texts(source), _splits(source, book, engine),
-                      workbook, now)
+                      workbook, now, _input_cell(source, L.DNR_LABEL, L.DNR_COLUMN + 1),
+                      _input_cell(source, L.PROPOSAL_LABEL, L.PROPOSAL_COLUMN + 1))
+
+
+def _input_cell(source, label, column):
+    """A report input on Översikt (dnr, proposal): the cell right of its label, or where the builder puts
+    it when the label is missing (then the report says where to type it)."""
+    where = Place(L.OVERVIEW, f"{column_letter(column)}{L.PERIOD_ROW}")
+    return read_labelled_cell(source, label) or PeriodCell(where, L.PERIOD_ROW, column, False)
 
 
 # --- formatting --------------------------------------------------------------------------------------
-def _mnkr(x):
-    """mnkr as the plan writes them: one decimal at least (112,0), two when typed (10,15)."""
-    text = v.format_number(x, 2)
-    return text if "," in text else text + ",0"
+# One number style everywhere (tables, text, the charts' labels): decimal comma, the minus sign, a
+# no-break space before % and mnkr, the same decimals in a chart as in its table.
+_mnkr = v.format_mnkr
+
+
+def _amount(x):
+    """112,0 mnkr."""
+    return f"{_mnkr(x)}{NBSP}mnkr"
+
+
+def _percent(x, decimals=1):
+    """A percentage given in per cent (98,5 -> "98,5 %"), with the rulebook's decimals."""
+    return f"{v.format_fixed(x, decimals)}{NBSP}%"
 
 
 def _signed(x):
     """An amount with its sign written out: +1,2 (överskott), −12,85 (underskott), ±0,0."""
     if not x:
         return "±0,0"
-    return ("+" if x > 0 else "−") + _mnkr(abs(x))
+    return ("+" if x > 0 else v.MINUS) + _mnkr(abs(x))
 
 
 def _date(moment):
@@ -188,7 +225,7 @@ def _shown(raw, book):
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return "saknas"
     if isinstance(raw, str):
-        return raw.strip()
+        return v.typeset(raw.strip())
     try:
         return v.parse_value(raw, "", book).shown()
     except VPError:
@@ -197,6 +234,11 @@ def _shown(raw, book):
 
 def _plural(count, singular, plural):
     return singular if count == 1 else plural
+
+
+def _is_office(goal, book):
+    """The office's indicators of a KF goal without a board goal (RULES R4): not a board goal."""
+    return v.key(goal.name) == office_key(book)
 
 
 # --- the document's parts ------------------------------------------------------------------------------
@@ -238,10 +280,6 @@ def _set_styles(doc):
         style.font.size = Pt(size)
         style.font.name = "Calibri"
     doc.styles["Caption"].font.italic = True
-    cell = doc.styles.add_style(CELL_STYLE, WD_STYLE_TYPE.PARAGRAPH)
-    cell.base_style = normal
-    cell.font.size = Pt(9.5)
-    cell.paragraph_format.space_after = Pt(0)
 
 
 def _page(doc):
@@ -298,6 +336,9 @@ def _table(doc, caption, headers, rows, widths, fills=None, bold_rows=()):
     """A table with a caption, its header row marked as such and repeated on every page; `fills` maps
     (row, column) to a background behind black text (decoration: the text says the status)."""
     _paragraph(doc, caption, style="Caption").paragraph_format.keep_with_next = True
+    room = _text_width_cm(doc)
+    if sum(widths) > room:  # inside the text width, whatever the page (a template's margins)
+        widths = [w * room / sum(widths) for w in widths]
     table = doc.add_table(rows=0, cols=len(headers))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -329,9 +370,15 @@ def _table(doc, caption, headers, rows, widths, fills=None, bold_rows=()):
     return table
 
 
+def _text_width_cm(doc):
+    """The width between the margins of the last section, in cm."""
+    section = doc.sections[-1]
+    return (section.page_width - section.left_margin - section.right_margin) / Cm(1)
+
+
 def _picture(doc, chart, caption):
     """A chart with its alt text (what a screen reader says) and a visible caption."""
-    doc.add_picture(io.BytesIO(chart.png), width=Cm(chart.width_cm))
+    doc.add_picture(io.BytesIO(chart.png), width=Cm(min(chart.width_cm, _text_width_cm(doc))))
     inline = doc.inline_shapes[-1]._inline
     inline.docPr.set("descr", chart.alt)
     inline.docPr.set("title", caption)
@@ -349,11 +396,27 @@ def _counts(items, key):
     return out
 
 
+# The statuses (the rulebook's order: Uppfyllt, Delvis uppfyllt, Ej uppfyllt, Ej bedömd) counted:
+# "1 ej uppfyllt", "2 ej uppfyllda" (a mål is neuter: "1 ej bedömt").
+_COUNTED = (("uppfyllt", "uppfyllda"), ("delvis uppfyllt", "delvis uppfyllda"), ("ej uppfyllt", "ej uppfyllda"),
+            ("ej bedömt", "ej bedömda"))
+
+
+def _counted(statuses):
+    """(status, count) -> "uppfyllt" / "uppfyllda": the status word that goes with the count."""
+    words = dict(zip(statuses, _COUNTED))
+
+    def said(status, count):
+        singular, plural = words.get(status, (status.lower(), status.lower()))
+        return _plural(count, singular, plural)
+    return said
+
+
 def _status_line(label, counts, statuses, total):
-    words = {statuses[0]: "uppfyllda", statuses[1]: "delvis uppfyllda", statuses[2]: "ej uppfyllda",
-             statuses[3]: "ej bedömda"}
-    first = f"{counts.get(statuses[0], 0)} av {total} {words[statuses[0]]}"
-    rest = [f"{counts[s]} {words.get(s, s.lower())}" for s in statuses[1:] if counts.get(s)]
+    """"Nämndmål: 4 av 5 uppfyllda, 1 delvis uppfyllt." with singular and plural right."""
+    said = _counted(statuses)
+    first = f"{counts.get(statuses[0], 0)} av {total} {said(statuses[0], counts.get(statuses[0], 0))}"
+    rest = [f"{counts[s]} {said(s, counts[s])}" for s in statuses[1:] if counts.get(s)]
     rest += [f"{n} med fel" for s, n in counts.items() if s not in statuses]
     return f"{label}: " + ", ".join([first, *rest]) + "."
 
@@ -363,7 +426,8 @@ def _summary(doc, data):
     statuses = book.data["goal"]["statuses"]
     kf = [o for o in result.assessment.kf]
     kf_counts = _counts(kf, lambda o: o.result.status if o.result else "Fel")
-    goals = [item for line, item in zip(result.overview, result.items) if line[0] == L.LEVEL_GOAL and item is not None]
+    goals = [item for line, item in zip(result.overview, result.items)
+             if line[0] == L.LEVEL_GOAL and item is not None and not _is_office(item, book)]
     goal_counts = _counts(goals, lambda g: g.result.status)
     graded = result.assessment.indicators
     colours = _counts(graded, lambda g: g.result.colour if g.result else "Fel")
@@ -373,8 +437,10 @@ def _summary(doc, data):
     for label, value in (("Nämnd", board), ("Plan", f"{book.data['plan']['name']} (planår {book.year})"),
                          ("Period", data.period.text),
                          ("Jämförs med", data.previous.text if data.previous else "ingen tidigare period är sparad"),
-                         ("Datum", _date(data.now)), ("Arbetsbok", data.workbook or "–")):
+                         ("Datum", _date(data.now)), ("Diarienummer", _dnr(data)),
+                         ("Arbetsbok", data.workbook or "–")):
         _paragraph(doc, (f"{label}: ", "b"), value).paragraph_format.space_after = Pt(2)
+    _proposal(doc, data)
     _heading(doc, "Sammanfattning", 1)
     _paragraph(doc, _status_line("KF-mål", kf_counts, statuses, len(kf)))
     _paragraph(doc, _status_line("Nämndmål", goal_counts, statuses, len(goals)))
@@ -394,9 +460,39 @@ def _summary(doc, data):
                           if counts.get(k))
         _paragraph(doc, f"Trend mot {data.previous or 'föregående period'}: {said}.")
     chart = charts.status_bars([("KF-mål", kf_counts), ("Nämndmål", goal_counts)], statuses, book.data["fills"],
-                               book.data["symbols"])
+                               book.data["symbols"], _counted(statuses))
     _picture(doc, chart, "Figur 1. KF-mål och nämndmål per status.")
     _budget_result(doc, data)
+
+
+def _typed_text(cell):
+    """What a person typed in an input cell, or "" (a number or date is shown as Excel holds it)."""
+    raw = cell_value(cell.raw) if cell is not None else None
+    return "" if raw is None else str(raw).strip()
+
+
+def _dnr(data):
+    return _typed_text(data.dnr) or f"saknas (skriv det i {data.dnr.place})"
+
+
+def _proposal(doc, data):
+    """Förslag till beslut as typed on Översikt, one numbered point per line; never made up."""
+    _heading(doc, "Förslag till beslut", 1)
+    lines = [line.strip() for line in _typed_text(data.proposal).splitlines() if line.strip()]
+    if not lines:
+        _paragraph(doc, (f"{ERROR_MARK} Förslaget till beslut saknas: skriv det i {data.proposal.place} "
+                         f"({L.PROPOSAL_LABEL}), en punkt per rad.", "b"))
+        return
+    for number, line in enumerate(lines, start=1):
+        paragraph = _paragraph(doc, f"{number}. {line}" if len(lines) > 1 else line)
+        paragraph.paragraph_format.left_indent = Cm(0.6) if len(lines) > 1 else None
+        paragraph.paragraph_format.space_after = Pt(3)
+
+
+def missing_inputs(data):
+    """The report's inputs a person has not typed yet, as lines for the command line and the pane."""
+    return [f"{cell.place} ({label}) är tom; rapporten säger att den saknas."
+            for cell, label in ((data.dnr, L.DNR_LABEL), (data.proposal, L.PROPOSAL_LABEL)) if not _typed_text(cell)]
 
 
 def _budget_result(doc, data):
@@ -409,11 +505,11 @@ def _budget_result(doc, data):
     total = summary.total
     side = book.data["budget"]["surplus_label"] if total.deviation >= 0 else book.data["budget"]["deficit_label"]
     _paragraph(doc, ("Budgetföljsamhet: ", "b"),
-               f"{v.format_fixed(total.adherence * 100, 1)} %, {_mark(book, total.colour)}. ",
-               (f"{side.capitalize()} {_mnkr(abs(total.deviation))} mnkr", "b"),
-               f" (budget {_mnkr(summary.total_budget)} mnkr, utfall/prognos {_mnkr(summary.total_actual)} mnkr, "
-               f"avvikelse {_signed(total.deviation)} mnkr).")
-    _paragraph(doc, total.explanation)
+               f"{_adherence(book, total)}, {_mark(book, total.colour)}. ",
+               (f"{side.capitalize()} {_amount(abs(total.deviation))}", "b"),
+               f" (budget {_amount(summary.total_budget)}, utfall/prognos {_amount(summary.total_actual)}, "
+               f"avvikelse {_signed(total.deviation)}{NBSP}mnkr).")
+    _paragraph(doc, data.said(total.explanation))
     for finding in data.result.findings:  # RULES R2, one budget truth: never two adherences without saying which
         rule = book.by_id.get(finding.rule)
         if rule is not None and rule.decision == "budgetsanning":
@@ -421,19 +517,24 @@ def _budget_result(doc, data):
                        "följsamheten ovan räknas från internbudgetens rader med utfall/prognos (avvikelse "
                        f"{v.format_percent(summary.total_deviation, 2, signed=True)}); budgetföljsamhetens indikator "
                        f"({finding.where}) har {v.format_percent(finding.stated, 2, signed=True)} inskrivet och bedöms "
-                       f"på det. Se bilaga A (regel {finding.rule}).")
+                       f"på det. Se bilaga A{data.rule_note(finding.rule)}.")
     if summary.without_actual:
         _paragraph(doc, f"Utan utfall/prognos (ingår inte): {', '.join(map(str, summary.without_actual))}.")
 
 
-def _kf_section(doc, data, outcome, goal_line, goal, members, first):
+def _adherence(book, result):
+    """Budget adherence with the rulebook's decimals (R5 rounds to them before banding)."""
+    return _percent(result.adherence * 100, book.data["budget"]["round_decimals"])
+
+
+def _kf_section(doc, data, outcome, goal_line, goal, members):
     book = data.book
     kf = v.shown_key(outcome.row.kf)
     status = outcome.result.status if outcome.result else "Fel"
     sources = book.data["kf"]["sources"]
     source = sources[outcome.result.source] if outcome.result else ""
     marked = f" ({source})" if outcome.result and outcome.result.source != "board_goal" else ""
-    _heading(doc, f"KF-mål {kf}: {_mark(book, status)}{marked}", 2, new_page=not first)
+    _heading(doc, f"KF-mål {kf}: {_mark(book, status)}{marked}", 2)
     area, text = data.kf_texts.get(v.key(kf), ("", ""))
     if text:
         _paragraph(doc, ((f"{area}: " if area else "") + str(text), "i"))
@@ -446,29 +547,36 @@ def _kf_section(doc, data, outcome, goal_line, goal, members, first):
         motivation = str(cell_value(outcome.row.motivation)).strip().rstrip(".")
         _paragraph(doc, ("Manuell bedömning: ", "b"), f"{_mark(book, outcome.result.status)}. ",
                    ("Motivering: ", "b"), f"{motivation}. ",
-                   f"Beräknad status: {_mark(book, outcome.result.computed)}. (regel {outcome.result.rule})")
+                   f"Beräknad status: {_mark(book, outcome.result.computed)}.{data.rule_note(outcome.result.rule)}")
     elif outcome.result.source == "indicative":
         _paragraph(doc, ("Indikativ status: ", "b"), "KF-målet har inget nämndmål; statusen räknas från kontorets "
-                                                     f"indikatorer: {_mark(book, outcome.result.computed)}. "
-                                                     f"(regel {outcome.result.rule})")
+                                                     f"indikatorer: {_mark(book, outcome.result.computed)}."
+                                                     f"{data.rule_note(outcome.result.rule)}")
     else:
-        _paragraph(doc, outcome.result.explanation)
+        _paragraph(doc, data.said(outcome.result.explanation))
     _analysis_part(doc, data, kf)
     if goal is None:
         return
     name = goal.name
     average = "ingen bedömd indikator" if goal.result.average is None else \
         f"medel {v.format_fixed(goal.result.average, book.data['goal']['round_decimals'])}"
-    _heading(doc, f"Nämndmål {name}: {_mark(book, goal.result.status)}", 3)
-    if goal_line and goal_line[4]:
-        _paragraph(doc, (str(goal_line[4]), "i"))
-    _paragraph(doc, ("Nämndmålets bedömning: ", "b"), f"{average}, {_mark(book, goal.result.status)}.")
-    if goal.result.rule.startswith("R3.cap."):
-        _paragraph(doc, ("Tak från den dominerande indikatorn: ", "b"), goal.result.explanation)
+    office = _is_office(goal, book)
+    if office:  # RULES R4: the office's indicators are no board goal, and are not called one
+        _heading(doc, f"{OFFICE_HEADING}: {_mark(book, goal.result.status)}", 3)
+        _paragraph(doc, ("Indikatorernas bedömning: ", "b"), f"{average}, {_mark(book, goal.result.status)}.")
     else:
-        _paragraph(doc, goal.result.explanation)
+        _heading(doc, f"Nämndmål {name}: {_mark(book, goal.result.status)}", 3)
+        if goal_line and goal_line[4]:
+            _paragraph(doc, (str(goal_line[4]), "i"))
+        _paragraph(doc, ("Nämndmålets bedömning: ", "b"), f"{average}, {_mark(book, goal.result.status)}.")
+    if goal.result.rule.startswith("R3.cap."):
+        _paragraph(doc, ("Tak från den dominerande indikatorn: ", "b"), data.said(goal.result.explanation))
+    else:
+        _paragraph(doc, data.said(goal.result.explanation))
     if members:
-        _indicator_table(doc, data, members, f"Tabell: indikatorer för nämndmål {name} (KF-mål {kf}).")
+        caption = (f"Tabell: kontorets indikatorer (KF-mål {kf})." if office
+                   else f"Tabell: indikatorer för nämndmål {name} (KF-mål {kf}).")
+        _indicator_table(doc, data, members, caption)
 
 
 def _state_header(section, data):
@@ -476,6 +584,8 @@ def _state_header(section, data):
     state = data.result.state
     line = state.line(data.book) if state is not None else data.book.data["approval"]["draft"]
     paragraph = section.header.paragraphs[0]
+    if paragraph.text.strip() or paragraph.runs:  # a template's header (logo, name): a line of its own below
+        paragraph = section.header.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     run = paragraph.add_run(f"{line} – {data.period}")
     run.bold = True
@@ -490,7 +600,7 @@ def _analysis_part(doc, data, kf):
     if judgements:
         for row in judgements:
             goal = "" if _blank_cell(row.goal) else f"Nämndmål {cell_value(row.goal)}: "
-            _paragraph(doc, goal + str(cell_value(row.text)).strip())
+            _paragraph(doc, goal + _typed(row.text))
     else:
         _paragraph(doc, (f"Ingen samlad bedömning är skriven för {data.period} (bladet {L.ANALYSIS}).", "i"))
     actions = [r for r in rows if not _blank_cell(r.action) or (not _blank_cell(r.indicator) and not _blank_cell(r.text))]
@@ -499,13 +609,18 @@ def _analysis_part(doc, data, kf):
     table = []
     for row in actions:
         about = str(cell_value(row.indicator) or cell_value(row.goal) or f"KF-mål {kf}")
-        what = str(cell_value(row.action) or "").strip() or f"Ingen åtgärd: {str(cell_value(row.text)).strip()}"
-        why = "" if _blank_cell(row.text) or _blank_cell(row.action) else f" ({str(cell_value(row.text)).strip()})"
+        what = _typed(row.action) or f"Ingen åtgärd: {_typed(row.text)}"
+        why = "" if _blank_cell(row.text) or _blank_cell(row.action) else f" ({_typed(row.text)})"
         due = cell_value(row.due)
         table.append([about, what + why, str(cell_value(row.responsible) or "–"),
                       due.strftime("%Y-%m-%d") if hasattr(due, "strftime") else str(due or "–")])
     _table(doc, f"Tabell: åtgärder för KF-mål {kf} ({data.period}).", ["Gäller", "Åtgärd", "Ansvarig", "Klart senast"],
            table, [2.0, 9.0, 3.2, 2.4])
+
+
+def _typed(value):
+    """A text a person typed on Analys, in the report's number style ("99 %", "−0,3")."""
+    return v.typeset(str(cell_value(value) or "").strip())
 
 
 def _blank_cell(value):
@@ -534,7 +649,7 @@ def _indicator_table(doc, data, members, caption, level=4):
             grade = res.status if res.score is None else f"{res.colour}, {v.format_number(res.score)}"
             judged = f"{book.data['symbols'].get(res.colour, ERROR_MARK)} {grade}"
             fill = book.data["fills"].get(res.colour)
-            explanation = res.explanation
+            explanation = data.said(res.explanation)
         else:
             judged, fill, explanation = f"{ERROR_MARK} Fel", None, str(member.error)
         trend_text = trend.shown if trend else "– ingen trend (fel)" if member.result is None else "–"
@@ -544,10 +659,10 @@ def _indicator_table(doc, data, members, caption, level=4):
         if fill:
             fills[(index, 4)] = fill
         # without an earlier period every trend says so: the first page says it once instead
-        said = trend.explanation if trend and data.previous is not None else ""
+        said = data.said(trend.explanation) if trend and data.previous is not None else ""
         explanations.append((ident, explanation, said))
     _table(doc, caption, ["Indikator", "Ingående värde", "Riktvärde", "Utfall", "Bedömning", "Trend"], rows,
-           [6.0, 2.3, 2.1, 2.1, 2.3, 2.3], fills)
+           [5.4, 2.3, 2.1, 1.9, 2.4, 2.5], fills)
     _heading(doc, "Förklaringar", level)
     for ident, explanation, trend in explanations:
         paragraph = _paragraph(doc, (f"{ident}: ", "b"), explanation)
@@ -560,10 +675,10 @@ def _indicator_table(doc, data, members, caption, level=4):
 
 def _goals(doc, data):
     result = data.result
-    _heading(doc, "Måluppfyllelse per KF-mål", 1, new_page=True)
+    _heading(doc, "Måluppfyllelse per KF-mål", 1)
     _paragraph(doc, "Varje KF-mål med sitt nämndmål, nämndmålets indikatorer, deras bedömning och trend mot "
-                    "föregående period. Varje förklaring slutar med id:t för regeln i regelboken som avgjorde.")
-    placed, first = set(), True
+                    "föregående period. Reglerna som avgjorde står i bilaga B.")
+    placed = set()
     rows = list(zip(result.overview, result.items))
     for index, (line, item) in enumerate(rows):
         if line[0] != L.LEVEL_KF or item is None:
@@ -574,25 +689,24 @@ def _goals(doc, data):
             members = list(goal.members)
             placed.add(goal.group)
         elif item.goal.group in placed:
-            _kf_section(doc, data, item, None, None, [], first)
+            _kf_section(doc, data, item, None, None, [])
             _paragraph(doc, f"Nämndmålet {item.goal.name} redovisas under ett tidigare KF-mål.")
-            first = False
             continue
-        _kf_section(doc, data, item, goal_line, goal, members, first)
-        first = False
+        _kf_section(doc, data, item, goal_line, goal, members)
     unplaced = [g for g in result.assessment.indicators if g.group not in placed]
     if unplaced:
-        _heading(doc, f"{ERROR_MARK} Indikatorer som inte hör till något KF-mål", 2, new_page=True)
+        _heading(doc, f"{ERROR_MARK} Indikatorer som inte hör till något KF-mål", 2)
         _paragraph(doc, "Deras nämndmål finns inte på något KF-mål; se bilaga A.")
         _indicator_table(doc, data, unplaced, "Tabell: indikatorer utan KF-mål.", level=3)
 
 
 def _economy(doc, data):
     book, summary = data.book, data.result.budget
-    _heading(doc, "Ekonomi", 1, new_page=True)
+    _heading(doc, "Ekonomi", 1)
     _heading(doc, "Budgetföljsamhet per verksamhetsområde", 2)
-    _paragraph(doc, "Budget är förslaget till budget 2025. Avvikelse = budget − utfall/prognos: + är överskott, "
-                    "− är underskott. Följsamhet = 100 % − |avvikelse| / budget, avrundad till en decimal (regel R5).")
+    _paragraph(doc, f"Budget är förslaget till budget {book.year}. Avvikelse = budget − utfall/prognos: + är "
+                    f"överskott, − är underskott. Följsamhet = 100{NBSP}% − |avvikelse| / budget, avrundad till en decimal"
+                    f"{data.rule_note('R5')}.")
     rows, fills, chart_lines = [], {}, []
     for index, line in enumerate(summary.lines if summary else ()):
         r = line.result
@@ -601,14 +715,14 @@ def _economy(doc, data):
                          f"{ERROR_MARK} Fel: {line.error}"])
             continue
         rows.append([str(line.area), _mnkr(line.budget), _mnkr(line.actual), _signed(r.deviation),
-                     f"{v.format_fixed(r.adherence * 100, 1)} %", _mark(book, r.colour)])
+                     _adherence(book, r), _mark(book, r.colour)])
         fills[(index, 5)] = book.data["fills"].get(r.colour)
         chart_lines.append((line.area, float(line.budget), float(line.actual)))
     bold = ()
     if summary and summary.total is not None:
         t = summary.total
         rows.append(["Totalt (rader med utfall/prognos)", _mnkr(summary.total_budget), _mnkr(summary.total_actual),
-                     _signed(t.deviation), f"{v.format_fixed(t.adherence * 100, 1)} %", _mark(book, t.colour)])
+                     _signed(t.deviation), _adherence(book, t), _mark(book, t.colour)])
         fills[(len(rows) - 1, 5)] = book.data["fills"].get(t.colour)
         bold = (len(rows) - 1,)
     if rows:
@@ -619,31 +733,72 @@ def _economy(doc, data):
         _paragraph(doc, "Inget utfall eller prognos är inskrivet i internbudgeten.")
     if chart_lines:
         _picture(doc, charts.budget_bars(chart_lines), "Figur 2. Budget och utfall/prognos per verksamhetsområde, mnkr.")
+    _months(doc, data)
     _heading(doc, "Fördelning av gemensamma kostnader", 2)
     _paragraph(doc, f"Som arbetsboken räknar dem på bladet {L.SPLITS} (plan 1.6.2); delarna summerar till det "
                     "avrundade beloppet.").paragraph_format.keep_with_next = True
-    rows = [[s.label, s.basis or "–", s.parts or f"{ERROR_MARK} {s.error}", s.rule or "–"] for s in data.splits]
-    _table(doc, "Tabell: fördelning av gemensamma kostnader (mnkr).", ["Fördelning", "Underlag", "Delar", "Regel"],
-           rows, [5.2, 4.0, 4.8, 3.0])
+    rows = [[s.label, s.basis or "–", s.parts or f"{ERROR_MARK} {data.said(s.error)}"] for s in data.splits]
+    headers, widths = ["Fördelning", "Underlag", "Delar"], [5.6, 4.6, 6.4]
+    if data.with_rule_ids:
+        rows = [row + [s.rule or "–"] for row, s in zip(rows, data.splits)]
+        headers, widths = headers + ["Regel"], [5.2, 4.0, 4.8, 3.0]
+    _table(doc, "Tabell: fördelning av gemensamma kostnader (mnkr).", headers, rows, widths)
     _heading(doc, "Besparing", 2)
-    rate = v.format_number(book.data["saving"]["rate"] * 100)
+    rate = f"{v.format_number(book.data['saving']['rate'] * 100)}{NBSP}%"
     if summary is None or summary.saving is None:
-        _paragraph(doc, f"Besparingen på {rate} % kan inte räknas: markeringen Volymbaserad eller ett belopp i "
+        _paragraph(doc, f"Besparingen på {rate} kan inte räknas: markeringen Volymbaserad eller ett belopp i "
                         "internbudgeten går inte att läsa (se bilaga A).")
     else:
         difference = summary.saving_difference
-        _paragraph(doc, f"Besparing {rate} % på den ej volymbaserade verksamheten: bas {_mnkr(summary.saving_base)} "
-                        f"mnkr (raderna med Volymbaserad = NEJ) ger {_signed(summary.saving)} mnkr (regel "
-                        f"R8.base.ej_volymbaserad). Planens angivna besparing är {_signed(summary.saving_stated)} mnkr "
-                        "(nämndens beslut)" + (f"; skillnad {_signed(difference)} mnkr, se bilaga A." if difference
-                                               else "; de stämmer."))
+        _paragraph(doc, f"Besparing {rate} på den ej volymbaserade verksamheten: bas {_amount(summary.saving_base)} "
+                        f"(raderna med Volymbaserad = NEJ) ger {_signed(summary.saving)}{NBSP}mnkr"
+                        f"{data.rule_note('R8.base.ej_volymbaserad')}. Planens angivna besparing är "
+                        f"{_signed(summary.saving_stated)}{NBSP}mnkr (nämndens beslut)"
+                        + (f"; skillnad {_signed(difference)}{NBSP}mnkr, se bilaga A." if difference
+                           else "; de stämmer."))
+
+
+def _months(doc, data):
+    """The economy's monthly follow-up (item 4): utfall/prognos in total for each month stored in
+    Historik, its change from the month before and its adherence as that month's refresh decided it."""
+    book = data.book
+    months = [m for m in months_recorded(data.result.follow.history, book.year) if m.actual is not None]
+    if not months:
+        return
+    _heading(doc, "Prognos per månad", 2)
+    first, last = months[0], months[-1]
+    change = last.actual - first.actual
+    moved = ("ökade med" if change > 0 else "minskade med") if change else "var oförändrad,"
+    _paragraph(doc, f"Utfall/prognos för nämnden i sin helhet, som månadsuppföljningarna sparade dem på bladet "
+                    f"{L.HISTORY} ({len(months)}{NBSP}{_plural(len(months), 'månad', 'månader')}). "
+                    + (f"Prognosen {moved} {_amount(abs(change))} från {first.period.name.lower()} "
+                       f"({_amount(first.actual)}) till {last.period.name.lower()} ({_amount(last.actual)})."
+                       if len(months) > 1 else "")).paragraph_format.keep_with_next = True
+    rows, fills, before = [], {}, None
+    for index, month in enumerate(months):
+        moved = "–" if before is None else _signed(month.actual - before)
+        adherence = "–" if month.adherence is None else _percent(month.adherence * 100,
+                                                                  book.data["budget"]["round_decimals"])
+        rows.append([month.period.text, _mnkr(month.budget), _mnkr(month.actual), moved, adherence,
+                     _mark(book, month.colour)])
+        if book.data["fills"].get(month.colour):
+            fills[(index, 5)] = book.data["fills"][month.colour]
+        before = month.actual
+    _table(doc, "Tabell: budget och utfall/prognos per månad, förändring mot månaden före (mnkr).",
+           ["Månad", "Budget", "Utfall/prognos", "Förändring", "Följsamhet", "Bedömning"], rows,
+           [3.6, 2.3, 2.6, 2.5, 2.4, 3.2], fills)
+    if len(months) > 1:
+        short = len(months) > 6  # twelve month names fit the page only shortened
+        chart = charts.prognosis_line([(m.period.name[:3] if short else m.period.name, m.budget, m.actual)
+                                       for m in months])
+        _picture(doc, chart, "Figur 3. Utfall/prognos per månad mot budget, mnkr.")
 
 
 def _appendix(doc, data):
     book, result = data.book, data.result
-    _heading(doc, "Bilaga A. Kontrollens fynd", 1, new_page=True)
+    _heading(doc, "Bilaga A. Kontrollens fynd", 1)
     _paragraph(doc, "Samma fynd som vp check och knappen Kontrollera listar: värden som inte går att läsa, summor "
-                    "som inte stämmer och skillnader mot planens siffror.")
+                    "som inte stämmer och skillnader mot planens siffror.").paragraph_format.keep_with_next = True
     if result.findings:
         rows = [[f.where or "–", f.rule, f.message] for f in result.findings]
         _table(doc, "Tabell: kontrollens fynd.", ["Plats", "Regel", "Beskrivning"], rows, [2.8, 4.6, 9.2])
@@ -693,23 +848,112 @@ def _rules_used(data):
     return used
 
 
-def render_document(data):
-    """The report as .docx bytes."""
-    doc = Document()
-    _set_language(doc)
-    _set_styles(doc)
-    section = _page(doc)
+# --- the document as a whole: the built-in look or the municipality's template, its properties -----------
+REPORT_STYLES = ("Title", "Heading 1", "Heading 2", "Heading 3", "Heading 4", "Caption", "Table Grid")
+APP_PROPERTIES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                  '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+                  'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+                  '<DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop><LinksUpToDate>false</LinksUpToDate>'
+                  '<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged></Properties>')
+RT_THUMBNAIL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail"
+RT_APP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties"
+TEMPLATE_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+DOCUMENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def _open_template(path):
+    """The municipality's Word template (.docx or .dotx) with its body emptied: its styles, page,
+    header, footer and logo stay, the report's content goes in its heading styles."""
+    path = Path(path)
+    if path.suffix.lower() not in (".docx", ".dotx"):
+        raise ReportRefused(f"--template {path.name}: mallen ska vara ett Word-dokument eller en Word-mall "
+                            "(.docx eller .dotx).")
+    if not path.is_file():
+        raise ReportRefused(f"--template {path}: filen finns inte.")
+    try:
+        content = path.read_bytes()
+        if path.suffix.lower() == ".dotx":  # the same package; Word opens a document made from it
+            content = _as_document(content)
+        doc = Document(io.BytesIO(content))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise ReportRefused(f"--template {path.name}: filen går inte att läsa som en Word-mall "
+                            f"({type(exc).__name__}). Spara mallen som .docx i Word och försök igen.") from None
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    built_in = Document()
+    for name in REPORT_STYLES:  # a style the template lacks is taken from the built-in look
+        try:
+            doc.styles[name]
+        except KeyError:
+            doc.styles.element.append(copy.deepcopy(built_in.styles[name].element))
+    return doc
+
+
+def _as_document(content):
+    """A .dotx package re-labelled as a .docx (only [Content_Types].xml differs)."""
+    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(TEMPLATE_TYPE.encode(), DOCUMENT_TYPE.encode())
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def _cell_style(doc):
+    """The table text style (smaller than the body text), added to the built-in look or the template."""
+    try:
+        return doc.styles[CELL_STYLE]
+    except KeyError:
+        cell = doc.styles.add_style(CELL_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+        cell.base_style = doc.styles["Normal"]
+        cell.font.size = Pt(9.5)
+        cell.paragraph_format.space_after = Pt(0)
+        return cell
+
+
+def _properties(doc, data):
+    """The board's document: title, author and subject the board's; no program's name, no thumbnail
+    (python-docx's template carries a blank one; a municipality's shows the template, not the report)."""
     board = data.book.data["plan"].get("board", "")
-    _footer(section, f"{board} – uppföljning {data.period}")
-    _state_header(section, data)
     props = doc.core_properties
     props.title = f"{board}: uppföljning {data.period}"
     props.subject = data.book.data["plan"]["name"]
-    props.author = board
-    props.last_modified_by = "VP-regelmotorn"
-    props.keywords = f"verksamhetsplan, uppföljning, {data.period}"
+    props.author = props.last_modified_by = board
+    props.keywords = "verksamhetsplan, uppföljning"
+    props.comments = props.category = props.content_status = ""
+    props.identifier = _typed_text(data.dnr)
     props.created = props.modified = data.now
     props.revision = 1
+    package = doc.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT_THUMBNAIL:
+            package.rels.pop(rel_id)
+        elif rel.reltype == RT_APP:
+            rel.target_part._blob = APP_PROPERTIES.encode()  # no Application, template or page count
+
+
+def render_document(data, with_rule_ids=False, template=None):
+    """The report as .docx bytes: the built-in look, or the municipality's template (`template`, a
+    path); rule ids after the explanations only `with_rule_ids` (the economist's own copy)."""
+    data.with_rule_ids = with_rule_ids
+    board = data.book.data["plan"].get("board", "")
+    if template:
+        doc = _open_template(template)
+    else:
+        doc = Document()
+        _set_styles(doc)
+        _footer(_page(doc), f"{board} – uppföljning {data.period}" + (f" – dnr {_typed_text(data.dnr)}"
+                                                                      if _typed_text(data.dnr) else ""))
+    for index, section in enumerate(doc.sections):  # every page: Utkast, or who fixed the period
+        if index == 0 or not section.header.is_linked_to_previous:
+            _state_header(section, data)
+    _cell_style(doc)
+    _set_language(doc)
+    _properties(doc, data)
     _summary(doc, data)
     _goals(doc, data)
     _economy(doc, data)
@@ -719,12 +963,14 @@ def render_document(data):
     return out.getvalue()
 
 
-def build_report(source, book=None, period=None, now=None, engine=None, workbook="", progress=None):
-    """(ReportData, .docx bytes) for a workbook read through an adapter; writes nothing."""
+def build_report(source, book=None, period=None, now=None, engine=None, workbook="", progress=None,
+                 with_rule_ids=False, template=None):
+    """(ReportData, .docx bytes) for a workbook read through an adapter; writes nothing. The CLI, the
+    Rapport button and the server's download all make the report here."""
     data = collect(source, book, period, now, engine, workbook, progress)
     if progress:
         progress("Skriver rapporten …")
-    return data, render_document(data)
+    return data, render_document(data, with_rule_ids=with_rule_ids, template=template)
 
 
 # --- where it goes ------------------------------------------------------------------------------------
@@ -734,17 +980,18 @@ def default_path(workbook, period):
     return workbook.with_name(f"{workbook.stem} Rapport {period}.docx")
 
 
-def write_report(path, data):
-    """Write the .docx through a temporary file beside it; only a .docx (so never over the workbook);
-    Swedish errors."""
+def write_report(path, data, suffix=".docx"):
+    """Write the .docx (or the .pdf) through a temporary file beside it; only that kind of file (so never
+    over the workbook); Swedish errors."""
     path = Path(path)
-    if path.suffix.lower() != ".docx":
-        raise ReportRefused(f"{path.name}: rapporten är ett Word-dokument; ge ett namn som slutar på .docx.")
+    if path.suffix.lower() != suffix:
+        kind = "ett Word-dokument" if suffix == ".docx" else "en PDF"
+        raise ReportRefused(f"{path.name}: rapporten är {kind}; ge ett namn som slutar på {suffix}.")
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ReportRefused(f"Mappen {folder} finns inte; rapporten {path.name} kan inte skrivas där.")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".vp-rapport-", suffix=".docx", dir=folder)
+        handle, temporary = tempfile.mkstemp(prefix=".vp-rapport-", suffix=suffix, dir=folder)
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
@@ -764,21 +1011,83 @@ def write_report(path, data):
     return path
 
 
+# --- the PDF, through LibreOffice -------------------------------------------------------------------------
+# Tagged PDF/UA (structure tags, the title shown as the window's title, the document's language sv-SE),
+# bookmarks from the headings; the options as LibreOffice 7.4+ reads them on the command line.
+PDF_OPTIONS = {"UseTaggedPDF": True, "PDFUACompliance": True, "DisplayPDFDocumentTitle": True,
+               "ExportBookmarks": True, "UseLosslessCompression": True}
+PDF_TIMEOUT = 300
+SOFFICE_PLACES = (r"C:\Program Files\LibreOffice\program\soffice.exe",
+                  r"C:\Program Files (x86)\LibreOffice\program\soffice.exe",
+                  "/Applications/LibreOffice.app/Contents/MacOS/soffice")
+PDF_INSTALL = ("PDF kräver LibreOffice, som inte är installerat på den här datorn. Installera det från "
+               "https://sv.libreoffice.org (Windows, Mac) eller med sudo apt-get install libreoffice-writer-nogui "
+               "(Debian, Ubuntu) och kör igen; eller öppna Word-rapporten och spara som PDF därifrån.")
+
+
+def find_soffice():
+    """LibreOffice's soffice: on the PATH, or where its installer puts it."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    return found or next((place for place in SOFFICE_PLACES if Path(place).is_file()), None)
+
+
+def write_pdf(docx_path, pdf_path=None, soffice=None, timeout=PDF_TIMEOUT):
+    """The report as a tagged PDF beside it (or at `pdf_path`), made by LibreOffice headless with its own
+    throwaway profile (a running LibreOffice is not disturbed); Swedish refusals."""
+    docx_path = Path(docx_path)
+    pdf_path = Path(pdf_path) if pdf_path else docx_path.with_suffix(".pdf")
+    soffice = soffice or find_soffice()
+    if not soffice:
+        raise ReportRefused(PDF_INSTALL)
+    options = json.dumps({name: {"type": "boolean", "value": "true" if on else "false"}
+                          for name, on in PDF_OPTIONS.items()})
+    with tempfile.TemporaryDirectory(prefix="vp-pdf-") as folder:
+        folder = Path(folder)
+        command = [soffice, f"-env:UserInstallation={(folder / 'profil').as_uri()}", "--headless", "--norestore",
+                   "--nolockcheck", "--convert-to", f"pdf:writer_pdf_Export:{options}", "--outdir", str(folder),
+                   str(docx_path)]
+        try:
+            subprocess.run(command, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise ReportRefused(f"LibreOffice gjorde ingen PDF av {docx_path.name} på {timeout} sekunder; "
+                                "Word-rapporten är skriven.") from None
+        except OSError as exc:
+            raise ReportRefused(f"LibreOffice ({soffice}) gick inte att starta ({exc.strerror or exc}). "
+                                + PDF_INSTALL) from None
+        made = folder / f"{docx_path.stem}.pdf"
+        if not made.is_file():
+            raise ReportRefused(f"LibreOffice gjorde ingen PDF av {docx_path.name}; Word-rapporten är skriven. "
+                                "Öppna den i Word och spara som PDF.")
+        return write_report(pdf_path, made.read_bytes(), suffix=".pdf")
+
+
 def run_report_command(args, progress):
-    """`vp report FIL [--period P] [--out RAPPORT.docx]`: read only, one line per outcome."""
+    """`vp report FIL [--period P] [--out RAPPORT.docx] [--template MALL.docx] [--with-rule-ids] [--pdf]`:
+    read only, one line per outcome."""
     from .xlsx import XlsxBook
 
     path = Path(args.file)
     book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
+    if getattr(args, "template", None):
+        _open_template(args.template)  # a template that cannot be used refuses before the work
+    if getattr(args, "pdf", False) and not find_soffice():
+        raise ReportRefused(PDF_INSTALL + " Ingen rapport skrevs.")
     source = XlsxBook(path, read_only=True)
-    data, document = build_report(source, book, period=args.period, workbook=path.name, progress=progress)
+    data, document = build_report(source, book, period=args.period, workbook=path.name, progress=progress,
+                                  with_rule_ids=getattr(args, "with_rule_ids", False),
+                                  template=getattr(args, "template", None))
     out = write_report(Path(args.out) if args.out else default_path(path, data.period), document)
     result = data.result
     print(f"Rapport för {data.period}: {out}")
+    if getattr(args, "pdf", False):
+        progress("Gör PDF med LibreOffice …")
+        print(f"PDF (taggad, PDF/UA): {write_pdf(out)}")
     print(f"{len(result.assessment.kf)} KF-mål, {len(result.assessment.indicators)} indikatorer, "
           f"{len(result.findings)} fynd i bilaga A; trend mot {data.previous or 'ingen tidigare period'}.")
+    for line in missing_inputs(data):
+        print(f"Obs: {line}")
     return 0
 
 
-__all__ = ["ReportData", "ReportRefused", "build_report", "collect", "default_path", "render_document",
-           "run_report_command", "write_report"]
+__all__ = ["ReportData", "ReportRefused", "build_report", "collect", "default_path", "find_soffice",
+           "missing_inputs", "render_document", "run_report_command", "write_pdf", "write_report"]

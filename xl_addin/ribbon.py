@@ -219,7 +219,7 @@ def rapport(book, out=None):
     Read only: the same refresh routine without writing, the trends against Historik; the workbook
     is not changed. On Windows the document is opened in Word. `out` (tests) names the file.
     """
-    from workbook.report import build_report, default_path, write_report
+    from workbook.report import build_report, default_path, missing_inputs, write_report
 
     _, (data, document) = _with_progress(
         book, lambda source: build_report(source, workbook=book.name, progress=source.progress))
@@ -230,7 +230,7 @@ def rapport(book, out=None):
     return show(book, f"Rapporten för {data.period} är skriven:\n{written}\n\n{len(result.assessment.kf)} KF-mål, "
                       f"{len(result.assessment.indicators)} indikatorer, trend mot "
                       f"{data.previous or 'ingen tidigare period'}, {len(result.findings)} fynd i bilaga A. "
-                      "Arbetsboken är inte ändrad.")
+                      "Arbetsboken är inte ändrad." + "".join(f"\n\nObs: {line}" for line in missing_inputs(data)))
 
 
 def faststall(book, user=None):
@@ -273,6 +273,25 @@ def _open(path):
             pass
 
 
+def kolada(book, user=None):
+    """Hämta från Kolada: the figures of the sheet Kolada to Kolada-värden and a log row, by the same
+    routine as `vp kolada` (on the server the fetch runs there: the PC needs no access to Kolada).
+    Everything is fetched before anything is written."""
+    from workbook.kolada import KoladaClient, run_kolada
+
+    rulebook = load_rulebook()
+    client = KoladaClient(rulebook)
+    try:
+        _, result = _with_progress(book, lambda source: run_kolada(source, rulebook, client, user=user,
+                                                                   progress=source.progress))
+    finally:
+        client.close()
+    written = (f"Kolada: {result.fetched_rows} av {len(result.rows)} värden hämtade till bladet "
+               f"{L.KOLADA_VALUES} ({rulebook.data['kolada']['source']}).")
+    found = (f"{len(result.findings)} fynd:\n{_findings_text(result.findings)}" if result.findings else "0 fynd.")
+    return show(book, f"{written}\n\n{found}")
+
+
 ACTIONS = {
     "uppdatera": uppdatera,      # Uppdatera: refresh overview, findings, log
     "kontrollera": kontrollera,  # Kontrollera: findings only
@@ -280,11 +299,12 @@ ACTIONS = {
     "rakna_om": rakna_om,        # Räkna om VP-formler: full recalculation
     "regelbok": regelbok,        # Regelbok: show the rulebook in force
     "rapport": rapport,          # Rapport: the board's follow-up report (Word) for the period
+    "kolada": kolada,            # Hämta från Kolada: the mapping's figures to Kolada-värden
     "faststall": faststall,      # Fastställ: fix the period (who, when, decision), as vp approve
 }
 
 
-_NAMES_THE_USER = {"uppdatera", "faststall"}  # the actions that write who ran them in the log
+_NAMES_THE_USER = {"uppdatera", "faststall", "kolada"}  # the actions that write who ran them in the log
 
 
 def run(tag, book=None, user=None):
@@ -313,5 +333,6 @@ VERBS = {
     "rakna_om": "räkna om VP-formlerna",
     "regelbok": "visa regelboken",
     "rapport": "skriva rapporten",
+    "kolada": "hämta från Kolada",
     "faststall": "fastställa perioden",
 }

@@ -246,3 +246,21 @@ def test_rapport_of_a_workbook_that_is_not_a_vp_workbook_says_why_in_swedish(cli
     response = client.post(adapters.DOWNLOADS["rapport"], json=payload)
     assert response.status_code == 400
     assert response.text.startswith("VP kunde inte göra rapporten") and "Indikatorer" in response.text
+
+
+def test_hamta_fran_kolada_fetches_on_the_server(client, example_payload, monkeypatch):
+    """The pane's and the ribbon's Hämta från Kolada: the server fetches (the PC needs no access to
+    Kolada) and sends only Kolada-värden and Logg back."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from kolada_server import KoladaReplay
+
+    with KoladaReplay() as kolada:
+        monkeypatch.setenv("VP_KOLADA_URL", kolada.url)
+        actions = run(client, "kolada", example_payload)
+        assert any(p.startswith("/v3/data/kpi/") for p in kolada.requests)
+    assert {sheet for sheet, _ in writes(example_payload, actions)} == {"Kolada-värden", "Logg"}
+    rows = table_below(applied(example_payload, actions)["Kolada-värden"], "Id")
+    assert {row[0] for row in rows} == {"I09", "I10", "I11", "I17"}
+    assert "värden hämtade" in panel(actions)["meddelande"]
