@@ -22,9 +22,11 @@ RUN python -m venv /opt/vp \
 FROM python:3.11-slim-bookworm
 RUN useradd --system --create-home --uid 10001 vp
 COPY --from=build /opt/vp /opt/vp
+# Loggnivå INFO: vem som anropar vad, aldrig inloggningens token (DEBUG hör inte hemma i drift).
 ENV PATH=/opt/vp/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    XLWINGS_ENVIRONMENT=prod
+    XLWINGS_ENVIRONMENT=prod \
+    XLWINGS_LOG_LEVEL=INFO
 USER vp
 WORKDIR /home/vp
 EXPOSE 8000

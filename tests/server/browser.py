@@ -3,6 +3,8 @@ office_host_stub.js through a small proxy on loopback.
 
 Also makes the screenshot in docs/ (once, by hand, not in the test suite):
     python tests/server/browser.py docs/server-panel.png
+and, with a refusal in the pane's error box (the 403 of a button that needs a role):
+    python tests/server/browser.py docs/server-panel-403.png --fel
 """
 
 import http.server
@@ -25,11 +27,13 @@ def chromium():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def proxy(upstream, panel_data=None, workbook=None):
+def proxy(upstream, panel_data=None, workbook=None, panel_error=None):
     """(base URL, stop) of a loopback proxy to `upstream` that serves the stub for office.js (with
-    `workbook` as the open workbook the stub's Excel.run shows, see office_host_stub.js)."""
+    `workbook` as the open workbook the stub's Excel.run shows, see office_host_stub.js).
+    `panel_error`: a server's refusal, shown in the pane's error box as xlwings shows it."""
     stub = STUB.read_text(encoding="utf-8").replace("/*VP_PANEL_DATA*/ null", json.dumps(panel_data))
     stub = stub.replace("/*VP_WORKBOOK*/ null", json.dumps(workbook))
+    stub = stub.replace("/*VP_PANEL_ERROR*/ null", json.dumps(panel_error))
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -116,7 +120,13 @@ if __name__ == "__main__":
     actions = json.load(urllib.request.urlopen(request))["actions"]
     data = next(a["args"][1] for a in actions if a["func"] == "runMacro")
     data.update(knapp="Kontrollera", meddelande=f"Kontrollen är klar: {len(data['fynd'])} fynd, se bladet Kontroll.")
-    base, stop = proxy(upstream, data)
+    refusal = None
+    if "--fel" in sys.argv:
+        from xl_addin.server import signin
+
+        protection = signin.protected_scripts(signin.ROLE_FILE)["faststall"]
+        refusal = protection.message.format(roll=protection.role, anvandare="Bertil Berg")
+    base, stop = proxy(upstream, data, panel_error=refusal)
     try:
         _, console = render(f"{base}/taskpane.html", screenshot=sys.argv[1], height=1000)
     finally:

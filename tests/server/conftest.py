@@ -13,6 +13,7 @@ and names are the ones economists get (=VP.INDICATORSCORE); the real server runs
 mode's default environment, dev (=VP_DEV.INDICATORSCORE).
 """
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -90,18 +91,17 @@ def server_env(**extra):
     return env
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """`vp serve --lokal` on 127.0.0.1 and a free port, in its own process: the base URL."""
+@contextlib.contextmanager
+def running_server(log, *args, **env):
+    """`vp serve ARGS` on 127.0.0.1 and a free port, in its own process (output to `log`): the base URL."""
     import subprocess
     import time
     import urllib.request
 
     port = free_port()
-    log = tmp_path_factory.mktemp("server") / "vp-serve.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([*vp_command(), "serve", "--lokal", "--host", "127.0.0.1", "--port", str(port)],
-                                   env=server_env(), stdout=out, stderr=subprocess.STDOUT, cwd=str(ROOT))
+        process = subprocess.Popen([*vp_command(), "serve", *args, "--host", "127.0.0.1", "--port", str(port)],
+                                   env=server_env(**env), stdout=out, stderr=subprocess.STDOUT, cwd=str(ROOT))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -123,3 +123,10 @@ def live_server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """`vp serve --lokal` on 127.0.0.1 and a free port, in its own process: the base URL."""
+    with running_server(tmp_path_factory.mktemp("server") / "vp-serve.log", "--lokal") as base:
+        yield base

@@ -109,6 +109,7 @@
   };
 
   const PANEL_DATA = /*VP_PANEL_DATA*/ null;
+  const PANEL_ERROR = /*VP_PANEL_ERROR*/ null;
   const started = Date.now();
   function finish() {
     const panel = globalThis.callbacks && globalThis.callbacks.vpPanel;
@@ -119,6 +120,12 @@
     }
     if (PANEL_DATA) {
       panel({}, PANEL_DATA);
+    }
+    if (PANEL_ERROR) {
+      // what xlwings' runPython shows in the pane (errorDisplayMode "taskpane") for a refused call
+      const box = document.getElementById("global-error-alert");
+      box.querySelector("span").textContent = PANEL_ERROR;
+      box.classList.remove("d-none");
     }
     const out = document.createElement("pre");
     out.id = "vp-test-associated";

@@ -197,7 +197,8 @@ def test_the_panel_reports_a_broken_workbook_without_failing(client, example_pay
 
 
 def test_the_log_names_the_signed_in_economist_not_the_server(app_module, example_payload):
-    """With a login (Entra ID), Uppdatera's log row names the user xlwings Server authenticated."""
+    """With a login (Entra ID), Uppdatera's log row names the user xlwings Server authenticated: the
+    name and the object id from the token (an e-mail address can be reused, the object id not)."""
     import asyncio
     import getpass
 
@@ -211,7 +212,7 @@ def test_the_log_names_the_signed_in_economist_not_the_server(app_module, exampl
     done = asyncio.run(custom_scripts_call(app_module.custom_scripts, "uppdatera", user,
                                            typehint_to_value={CurrentUser: user, xw.Book: book}))
     log = table_below(applied(example_payload, done.json()["actions"])["Logg"], "Tid")
-    assert log[-1][1] == "anna.andersson@kommun.se"
+    assert log[-1][1] == "Anna Andersson (0000-1111)"
     assert getpass.getuser() == before  # the server's own name is back
 
 

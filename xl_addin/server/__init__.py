@@ -14,7 +14,9 @@ is for development and tests only: no login, environment "dev".
 
 import ipaddress
 import json
+import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -123,6 +125,8 @@ def check_environment():
                                f"{', '.join(MANIFEST_IDS)}.")
     if is_local():
         return
+    from . import signin
+
     providers = _list_setting("XLWINGS_AUTH_PROVIDERS")
     if not providers:
         raise ServerSetupError(
@@ -130,11 +134,59 @@ def check_environment():
             "XLWINGS_AUTH_ENTRAID_CLIENT_ID och XLWINGS_AUTH_ENTRAID_TENANT_ID (se "
             "docs/server-drift.md), eller starta i lokalt läge utan inloggning för utveckling: "
             "vp serve --lokal.")
+    if providers != ["entraid"]:
+        raise ServerSetupError(f"XLWINGS_AUTH_PROVIDERS: {providers} – VP-servern loggar bara in med Entra ID; "
+                               "sätt XLWINGS_AUTH_PROVIDERS='[\"entraid\"]'.")
     if "entraid" in providers:
         missing = [name for name in ("XLWINGS_AUTH_ENTRAID_CLIENT_ID", "XLWINGS_AUTH_ENTRAID_TENANT_ID")
                    if not os.environ.get(name, "").strip()]
         if missing:
             raise ServerSetupError(f"Inloggning med Entra ID kräver {' och '.join(missing)}.")
+        if os.environ.get("XLWINGS_AUTH_ENTRAID_MULTITENANT", "").strip().lower() in ("1", "true", "yes", "on"):
+            # xlwings Server 1.20 checks no issuer at all in multitenant mode (its pattern is matched
+            # against the configured issuer, not the token's): any tenant's token would pass.
+            raise ServerSetupError("XLWINGS_AUTH_ENTRAID_MULTITENANT: VP-servern tar bara emot inloggningar från "
+                                   "den egna organisationen; ta bort inställningen.")
+        try:
+            signin.check_key_settings()
+        except signin.KeySetError as exc:
+            raise ServerSetupError(f"Inloggningens nycklar: {exc}") from None
+    try:
+        signin.protected_scripts(signin.role_file())
+    except signin.RoleFileError as exc:
+        raise ServerSetupError(f"Behörigheterna ({signin.ROLE_FILE_SETTING}): {exc}") from None
+
+
+_TOKEN_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
+REDACTED = "<token borttagen>"
+
+
+def redact_tokens_in_logs():
+    """Every log record of this process with a token-like text (a JWT) gets it replaced, whatever
+    logger and level wrote it: xlwings Server logs the whole token at debug level."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "vp_redacts", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        try:
+            text = record.getMessage()
+        except Exception:  # a broken format: leave it to the handler to report
+            return record
+        if "eyJ" in text:
+            record.msg, record.args = _TOKEN_LIKE.sub(REDACTED, text), None
+        return record
+
+    factory.vp_redacts = True
+    logging.setLogRecordFactory(factory)
+
+
+# How long uvicorn keeps an idle connection open (the proxy's upstream keepalive_timeout must be
+# shorter: deploy/nginx/nginx.conf), and how long a stop waits for running requests.
+# A slow request body is cut by the gate (gate.BODY_TIMEOUT, VP_BODY_TIMEOUT); slow headers and
+# slow readers by the reverse proxy (deploy/nginx/vp-locations.conf). See docs/server-drift.md.
+UVICORN_TIMEOUTS = {"timeout_keep_alive": 5, "timeout_graceful_shutdown": 30}
 
 
 def _is_loopback(host):
@@ -164,10 +216,17 @@ def serve(host="127.0.0.1", port=8000, workers=1, local=False, ssl_certfile=None
     if local and not _is_loopback(host):
         print(f"Varning: lokalt läge utan inloggning lyssnar på {host}, inte bara på den här datorn.",
               file=sys.stderr, flush=True)
+    if not local:
+        from . import signin
+
+        print(f"Inloggning med Entra ID: {signin.check_key_settings()}.", file=sys.stderr, flush=True)
+    if os.environ.get("XLWINGS_LOG_LEVEL", "INFO").strip().upper() == "DEBUG" and not local:
+        print("Varning: XLWINGS_LOG_LEVEL=DEBUG loggar mycket mer (xlwings Server skriver då hela inloggningstoken; "
+              "VP-servern tar bort dem ur loggen). Använd INFO eller WARNING i drift.", file=sys.stderr, flush=True)
     if scheme == "http":
         print("Obs: Excel kräver HTTPS för tillägget; http räcker bara för test på den här datorn "
               "eller bakom en omvänd proxy som har certifikatet.", file=sys.stderr, flush=True)
     uvicorn.run("xl_addin.server.asgi:app", host=host, port=port, workers=workers,
                 ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level=log_level,
-                proxy_headers=True)
+                proxy_headers=True, **UVICORN_TIMEOUTS)
     return 0

@@ -224,11 +224,20 @@ def period_state(result, rulebook):
     return {"period": period.text, "tillstand": state.line(rulebook), "saknas": [f.message for f in state.missing]}
 
 
-def user_name(user):
-    """Who pressed the button, as the log should name them; None without login (local mode)."""
-    if user is None or not getattr(user, "id", None) or user.id == "n/a":
-        return None
-    return user.email or user.name or user.id
+def log_user(user):
+    """Who pressed the button, as the Logg row names them: name and object id from the token.
+
+    Without sign-in (local mode) None: the log names the person at this PC. With sign-in a user
+    without an object id is refused: the log must never name the server's own account."""
+    from xlwings_server.config import settings
+
+    from .signin import log_name
+
+    name = log_name(user)
+    if name is None and settings.auth_providers:
+        raise xw.XlwingsError("VP kan inte se vem du är inloggad som, så knappen körs inte. Logga in i Excel "
+                              "på nytt (fliken VP, Visa panelen).")
+    return name
 
 
 def script_failed(label):
@@ -246,8 +255,9 @@ def script_adapter(button, module_name):
     from xlwings_server.models import CurrentUser
 
     def run(book: xw.Book, user: CurrentUser):
+        name = log_user(user)
         try:
-            message = ribbon.run(button.tag, book=book, user=user_name(user))
+            message = ribbon.run(button.tag, book=book, user=name)
         except Exception:  # ribbon.run shows a VPError itself; anything else is a fault
             raise script_failed(button.label) from None
         to_panel(book, knapp=button.label, meddelande=str(message or ""))

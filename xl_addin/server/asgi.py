@@ -8,14 +8,16 @@ silently falls back to its own example functions when `custom_functions` fails t
 
 import dataclasses
 import importlib
+import logging
 
 from pathlib import Path
 
-from . import PROJECT_DIR, check_environment, prepare_environment, skip_pyodide_lookup
+from . import PROJECT_DIR, check_environment, prepare_environment, redact_tokens_in_logs, skip_pyodide_lookup
 
 prepare_environment()  # before xlwings is imported: XLWINGS_ON_SERVER, the licence key
 check_environment()
 skip_pyodide_lookup()
+redact_tokens_in_logs()
 
 # xlwings Server reads its settings and its project folder once, when first imported.
 from xlwings_server import config as _config  # noqa: E402
@@ -27,9 +29,11 @@ if Path(_config.PROJECT_DIR).resolve() != PROJECT_DIR:
 custom_functions = importlib.import_module("custom_functions")
 custom_scripts = importlib.import_module("custom_scripts")
 
-from xlwings_server.main import main_app as app  # noqa: E402
+from xlwings_server.main import main_app  # noqa: E402
 
 from . import adapters  # noqa: E402
+from . import signin  # noqa: E402
+from .gate import Gate  # noqa: E402
 from xlwings_server.routers import xlwings as _router  # noqa: E402
 from xlwings_server.templates import templates as _templates  # noqa: E402
 
@@ -37,6 +41,11 @@ if _router.custom_functions is not custom_functions or _router.custom_scripts is
     raise RuntimeError(
         f"xlwings Server uses {_router.custom_functions.__name__} / {_router.custom_scripts.__name__}, "
         f"not the VP modules in {custom_functions.__file__}")
+
+# A role-protected button that is no script (a misspelt tag, or a button not built yet) protects nothing.
+_unknown = sorted(set(signin.protected_scripts(signin.role_file())) - set(custom_scripts.__all__))
+if _unknown:
+    logging.getLogger("vp.server").warning("Behörigheterna nämner knappar som inte finns: %s", ", ".join(_unknown))
 
 # The manifest and the task pane are built from the classic ribbon's buttons.
 _groups = adapters.ribbon_groups()
@@ -49,5 +58,8 @@ _templates.env.globals.update(
     vp_icons=_icons,
     vp_icon_names=sorted({"vp", "vp-panel", *_icons.values()}),
 )
+
+# Sign-in, roles and limits before xlwings Server reads a request (gate.py).
+app = Gate(main_app)
 
 __all__ = ["app"]

@@ -19,9 +19,16 @@ function vpDownloadHandler(tag) {
   };
 }
 
+// A button: the script TAG on the open workbook. A refusal by the server (not signed in: 401, a
+// button that needs a role the user lacks: 403, a workbook over 5 MB: 413, ...) is shown in the
+// pane, in the server's Swedish words, and the pane opens to show it.
 function vpRibbonHandler(scriptName) {
   return async function (event) {
     try {
+      const errorBox = document.getElementById("global-error-alert");
+      if (errorBox) {
+        errorBox.classList.add("d-none");
+      }
       const authResult =
         typeof globalThis.getAuth === "function"
           ? await globalThis.getAuth()
@@ -30,7 +37,11 @@ function vpRibbonHandler(scriptName) {
         auth: authResult.token,
         scriptName: scriptName,
         headers: { "Auth-Provider": authResult.provider },
+        errorDisplayMode: "taskpane",
       });
+      if (errorBox && !errorBox.classList.contains("d-none")) {
+        await Office.addin.showAsTaskpane();
+      }
     } finally {
       event.completed();
     }
