@@ -70,7 +70,9 @@ def test_generated_wrappers_call_xlwings_for_the_udf_module(generated):
     vba, _ = generated
     for name, params in EXPECTED.items():
         body = function_body(vba, name)
-        args = ", ".join(p.removeprefix("Optional ") for p in params)
+        # the typed arguments, then Nothing for xlwings' reserved `caller` (call_udf puts the calling
+        # cell there, so the function computes with the rulebook that cell's workbook records)
+        args = ", ".join([*(p.removeprefix("Optional ") for p in params), "Nothing"])
         assert (
             f'{name} = XLPy.CallUDF("xl_addin.udfs", "{name}", Array({args}), ActiveWorkbook, Application.Caller)'
             in body

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rules import values as v
 from rules.checks import check_finding
+from rules.errors import RulebookError, VPInputError
 from rules.records import Place
 from rules.rulebook import RULEBOOK_DIR, chosen_rulebook_path, load_rulebook
 
@@ -53,12 +54,35 @@ def rulebook_for(source, chosen=None):
     records, when the project has a file of that name; else the one in force. Loaded and checked."""
     if chosen:
         return load_rulebook(chosen)
-    record = read_record(source)
-    if record is not None and record.name and "/" not in record.name and "\\" not in record.name:
-        path = RULEBOOK_DIR / record.name
-        if path.is_file():
-            return load_rulebook(path)
+    path = recorded_path(read_record(source))
+    if path is not None and path.is_file():
+        return load_rulebook(path)
     return load_rulebook()
+
+
+def recorded_path(record):
+    """The project's rulebook file the record names, or None when it names none (no record, an empty
+    name, or a path instead of a file name: only the project's own rulebooks can be followed)."""
+    if record is None or not record.name or "/" in record.name or "\\" in record.name:
+        return None
+    return RULEBOOK_DIR / record.name
+
+
+def recorded_rulebook(record):
+    """The rulebook the record names, loaded and checked; None when it names none. For a cell's formula
+    (the classic add-in's VP functions): a named file that is missing or broken is an error naming the
+    record's cell, never a silent calculation with another rulebook."""
+    if record is None or not record.name:
+        return None
+    path = recorded_path(record)
+    if path is None or not path.is_file():
+        raise VPInputError(str(record.name_place), record.name,
+                           f"finns inte bland projektets regelböcker ({RULEBOOK_DIR}).",
+                           "Lägg regelboken där eller skriv namnet på en som finns.")
+    try:
+        return load_rulebook(path)
+    except RulebookError as exc:
+        raise VPInputError(str(record.name_place), record.name, f"går inte att använda: {exc}") from None
 
 
 def record_findings(source, book, record=None):

@@ -13,9 +13,12 @@ reason and the others still compute. Arguments are ASCII (ingaende, riktvarde, .
 identifiers with å/ä/ö depend on the Windows code page; help texts are rendered from the rulebook.
 """
 
+import contextlib
 import functools
+import inspect
 import math
 import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
@@ -26,10 +29,12 @@ from rules.assess import goal_for, grade_rows, rollup
 from rules.budget_assess import assess_budget
 from rules.errors import CELL_ERROR_PREFIX, VPError, VPInputError
 from rules.indicator import grade_indicator
-from rules.rulebook import load_rulebook
+from rules.rulebook import load_rulebook, use_rulebook
 from rules.text import describe, render
 from rules.values import key, shown_key
+from xl_addin.book_adapter import XlwingsBook
 from workbook import layout as L
+from workbook.rulebook_record import read_record, recorded_rulebook
 from workbook.tables import budget_records, find_table, grid_rows, read_indicator_table
 
 ERROR_PREFIX = CELL_ERROR_PREFIX
@@ -66,17 +71,72 @@ def error_text(exc):
     return cell_text(f"{ERROR_PREFIX}{exc}")
 
 
+# --- the rulebook the calling workbook records ------------------------------------------------------
+CALLER = "caller"  # xlwings' reserved UDF argument: the calling cell (classic add-in), never typed
+RECORD_SECONDS = 5.0  # a workbook's record is read again after this long (a full recalculation follows B3)
+_RECORDS = OrderedDict()  # book's full name -> (monotonic time read, its RulebookRecord or None)
+_RECORD_BOOKS = 8
+
+
+def _record_of(caller):
+    """The rulebook record (Regelbok!A3:C3) of the calling cell's workbook: read once per workbook and
+    kept RECORD_SECONDS, so a recalculation of many VP cells reads the sheet once."""
+    try:
+        book = caller.sheet.book
+        name = book.fullname
+        cached = _RECORDS.get(name)
+        if cached is not None and time.monotonic() - cached[0] < RECORD_SECONDS:
+            _RECORDS.move_to_end(name)
+            return cached[1]
+        record = read_record(XlwingsBook(book))
+    except VPError:
+        raise
+    except Exception as exc:  # Excel did not answer (busy, a cell being edited): say so, do not guess
+        raise VPInputError(L.RULEBOOK, None, f"kunde inte läsas av funktionen ({type(exc).__name__}).",
+                           "Räkna om (F9) när Excel är klart.") from None
+    _RECORDS[name] = (time.monotonic(), record)
+    if len(_RECORDS) > _RECORD_BOOKS:
+        _RECORDS.popitem(last=False)
+    return record
+
+
+def workbook_rulebook(caller):
+    """The rulebook a VP function computes with: the one the calling workbook records (the same
+    resolution as the commands, `workbook.rulebook_record`); the process's (default or VP_RULEBOOK)
+    when there is no caller (a Python call, the formulas engine, the server) or no record."""
+    if caller is None:
+        return None
+    book = recorded_rulebook(_record_of(caller))
+    return book.path if book is not None else None
+
+
 def _excel(func):
-    """What the cell shows: the result (texts capped), or a VPError as readable text."""
+    """What the cell shows: the result (texts capped), or a VPError as readable text.
+
+    The function takes xlwings' reserved argument `caller` (last): xlwings fills it with the calling
+    cell and leaves it out of the Excel signature and the generated VBA. The function then computes
+    with the rulebook that cell's workbook records. The wrapper's signature is what a person types
+    (without `caller`), for the server's functions, the wrappers' checks and the help.
+    """
+    signature = inspect.signature(func)
+    typed = signature.replace(parameters=[p for p in signature.parameters.values() if p.name != CALLER])
+
     @functools.wraps(func)
     def in_excel(*args, **kwargs):
         try:
-            return _cells(func(*args, **kwargs))
+            bound = signature.bind(*args, **kwargs)
+            caller = bound.arguments.pop(CALLER, None)
+            if caller is not None and not isinstance(caller, xw.Range):
+                raise VPInputError(func.__name__, None, f"tar högst {len(typed.parameters)} argument.")
+            recorded = workbook_rulebook(caller)
+            with use_rulebook(recorded) if recorded else contextlib.nullcontext():  # else: the one in force
+                return _cells(func(*bound.args, **bound.kwargs))
         except VPError as exc:  # bad input, and a broken rulebook edit (RulebookError) too
             return error_text(exc)
         except RecursionError:
             return error_text(VPInputError("argumenten", None, "är för djupt nästlade."))
 
+    in_excel.__signature__ = typed
     return in_excel
 
 
@@ -228,7 +288,7 @@ _INDICATOR_FORMS = (Form(L.INDICATORS, "E5;F5;K5;L5"), Form(L.INDICATORS, '"61%"
 @_indicator_arguments
 @_forms(*_INDICATOR_FORMS)
 @_described("Indikatorns poäng: 1 förbättrat, 0,5 ej förbättrat trots aktiviteter, 0 annars; annars Ej bedömd.")
-def VP_INDICATORSCORE(ingaende, riktvarde, utfall, aktiviteter=None):
+def VP_INDICATORSCORE(ingaende, riktvarde, utfall, aktiviteter=None, caller=None):
     return _indicator(lambda r: r.score_or_label, "VP_INDICATORSCORE")(ingaende, riktvarde, utfall, aktiviteter)
 
 
@@ -237,7 +297,7 @@ def VP_INDICATORSCORE(ingaende, riktvarde, utfall, aktiviteter=None):
 @_indicator_arguments
 @_forms(*_INDICATOR_FORMS)
 @_described("Indikatorns färg: Grön (förbättrat), Gul (ej förbättrat trots aktiviteter), Röd, Grå (ej bedömd).")
-def VP_INDICATORCOLOR(ingaende, riktvarde, utfall, aktiviteter=None):
+def VP_INDICATORCOLOR(ingaende, riktvarde, utfall, aktiviteter=None, caller=None):
     return _indicator(lambda r: r.colour, "VP_INDICATORCOLOR")(ingaende, riktvarde, utfall, aktiviteter)
 
 
@@ -246,7 +306,7 @@ def VP_INDICATORCOLOR(ingaende, riktvarde, utfall, aktiviteter=None):
 @_indicator_arguments
 @_forms(*_INDICATOR_FORMS)
 @_described("Förklaringen till indikatorns bedömning, i en mening som går att läsa upp, med regelns id.")
-def VP_EXPLAIN(ingaende, riktvarde, utfall, aktiviteter=None):
+def VP_EXPLAIN(ingaende, riktvarde, utfall, aktiviteter=None, caller=None):
     return _indicator(lambda r: r.explanation, "VP_EXPLAIN")(ingaende, riktvarde, utfall, aktiviteter)
 
 
@@ -319,7 +379,7 @@ _POINTS = "indikatorernas poäng (ett område)"
 @_form_arguments("mal", "tabell")
 @_forms(_GOAL_ON_TABLE, Form(L.INDICATORS, "M5:M8", {"mal": _POINTS, "tabell": "utelämnas med poäng"}))
 @_described("Nämndmålets medel, avrundat till två decimaler, eller Ej bedömd.")
-def VP_GOALSCORE(mal, tabell=None):
+def VP_GOALSCORE(mal, tabell=None, caller=None):
     if tabell is not None and _is_table(tabell):
         result = _goal_outcome(mal, tabell).result
     else:
@@ -336,7 +396,7 @@ def VP_GOALSCORE(mal, tabell=None):
                              {"mal": _POINTS, "tabell": "med poäng: den dominerande indikatorns färg (valfri)"}))
 @_described("Nämndmålets status: Uppfyllt (från {@goal.thresholds.uppfyllt:2}), Delvis uppfyllt (från "
             "{@goal.thresholds.delvis:2}), Ej uppfyllt, Ej bedömd; en dominerande indikator begränsar.")
-def VP_GOALSTATUS(mal, tabell=None):
+def VP_GOALSTATUS(mal, tabell=None, caller=None):
     if tabell is not None and _is_table(tabell):
         return _goal_outcome(mal, tabell).result.status
     colour = tabell[0][0] if _shape(tabell) == (1, 1) else tabell
@@ -348,7 +408,7 @@ def VP_GOALSTATUS(mal, tabell=None):
 @_form_arguments("mal", "tabell")
 @_forms(_GOAL_ON_TABLE)
 @_described("Förklaringen till nämndmålets status, med regelns id.")
-def VP_GOALEXPLAIN(mal, tabell):
+def VP_GOALEXPLAIN(mal, tabell, caller=None):
     if not _is_table(tabell):
         raise VPInputError("tabell", None, "ska vara indikatortabellen med rubrikraden (t.ex. Indikatortabell).")
     return _goal_outcome(mal, tabell).result.explanation
@@ -364,7 +424,7 @@ def VP_GOALEXPLAIN(mal, tabell):
 @_forms(Form(L.KF_GOALS, "A5;D5;Indikatortabell;F5;G5"))
 @_described("KF-målets status: samma som nämndmålets, indikativ från kontorets indikatorer utan nämndmål, eller den "
             "manuella bedömningen med motivering.")
-def VP_KFSTATUS(kf, namndmal, tabell, manuell=None, motivering=None):
+def VP_KFSTATUS(kf, namndmal, tabell, manuell=None, motivering=None, caller=None):
     for name, value in (("kf", kf), ("namndmal", namndmal)):
         if isinstance(value, (list, tuple)):
             raise VPInputError(name, None, "är ett område med flera celler; här behövs en cell.")
@@ -430,7 +490,7 @@ def _number(x):
 @_budget_arguments
 @_forms(Form(L.BUDGET, "100;98"))
 @_described("Budgetföljsamhet: 100 % − |utfall − budget| / budget, avrundad till en decimal i procent.")
-def VP_BUDGETADHERENCE(budget, utfall):
+def VP_BUDGETADHERENCE(budget, utfall, caller=None):
     return _budget(lambda r: _number(r.adherence), "VP_BUDGETADHERENCE")(budget, utfall)
 
 
@@ -441,7 +501,7 @@ def VP_BUDGETADHERENCE(budget, utfall):
 @_forms(Form(L.BUDGET, "100;98"), Form(L.BUDGET, "Budgettabell"))
 @_described("Budgetföljsamhetens färg: Grön från {@budget.thresholds.gron:1} %, Gul från {@budget.thresholds.gul:1} %, "
             "annars Röd; med hela internbudgeten nämndens färg för raderna med utfall/prognos.")
-def VP_BUDGETSTATUS(budget, utfall=None):
+def VP_BUDGETSTATUS(budget, utfall=None, caller=None):
     if utfall is None and _is_table(budget):
         total = _table_budget(budget).total
         if total is None:
@@ -465,7 +525,7 @@ def _single(value, name):
 @_forms(Form(L.SPLITS, "B4;B5", part=1), Form(L.SPLITS, "B4;B5", part=2))
 @_described("Gemensamma kostnader exklusive HS: {@splits.lss_sol.LSS:%} LSS, {@splits.lss_sol.SoL:%} SoL; delarna "
             "summerar till det avrundade beloppet; två celler (LSS, SoL), INDEX väljer en:")
-def VP_SPLIT_LSS_SOL(belopp, hs_del=0, decimaler=None):
+def VP_SPLIT_LSS_SOL(belopp, hs_del=0, decimaler=None, caller=None):
     result = splits.split("gemensam", _single(belopp, "belopp"), _single(hs_del, "hs_del"),
                           _single(decimaler, "decimaler"))
     return [list(result.parts.values())]
@@ -478,7 +538,7 @@ def VP_SPLIT_LSS_SOL(belopp, hs_del=0, decimaler=None):
 @_forms(Form(L.SPLITS, "B9", part=1), Form(L.SPLITS, "B9", part=2))
 @_described("Stabens gemensamma kostnader: {@splits.staff.Äldreomsorgsnämnden:%} Äldreomsorgsnämnden, "
             "{@splits.staff.Omsorgsnämnden:%} Omsorgsnämnden; två celler i den ordningen, INDEX väljer en:")
-def VP_SPLIT_STAFF(belopp, decimaler=None):
+def VP_SPLIT_STAFF(belopp, decimaler=None, caller=None):
     result = splits.split("stab", _single(belopp, "belopp"), None, _single(decimaler, "decimaler"))
     return [list(result.parts.values())]
 
@@ -489,7 +549,7 @@ def VP_SPLIT_STAFF(belopp, decimaler=None):
 @_forms(Form(L.SAVING, "Budgettabell"))
 @_described("Besparingens bas: summan av förslaget till budget för raderna som inte är volymbaserade (Volymbaserad = "
             "NEJ).")
-def VP_SAVINGBASE(tabell):
+def VP_SAVINGBASE(tabell, caller=None):
     assessment = _table_budget(tabell)
     if assessment.saving_base is None:
         unreadable = [f for f in assessment.findings if f.rule.startswith(("R1", "R8."))]
@@ -503,7 +563,7 @@ def VP_SAVINGBASE(tabell):
 @xw.arg("bas", ndim=2, err_to_str=True, doc="Budget för den ej volymbaserade verksamheten (mnkr)")
 @_forms(Form(L.SAVING, "B4"))
 @_described("Besparingskravet: −{@saving.rate:%} av den ej volymbaserade verksamheten (−1,7 för 56,7).")
-def VP_SAVING(bas):
+def VP_SAVING(bas, caller=None):
     return _broadcast("VP_SAVING", lambda b: _number(budget.saving(b, where="bas")), (bas,), ("bas",))
 
 
@@ -513,7 +573,7 @@ def VP_SAVING(bas):
 @xw.arg("startmanad", ndim=2, err_to_str=True, doc="Månad då uppräkningen börjar gälla (1–12; juni = 6)")
 @_forms(Form(L.PRICES, "B5;C5"), Form(L.PRICES, '"2%";6'))
 @_described("Helårseffekt av en prisuppräkning: sats × (13 − startmånad) / 12 (2 % från juni = 1,17 %).")
-def VP_FULLYEAR(sats, startmanad):
+def VP_FULLYEAR(sats, startmanad, caller=None):
     return _broadcast("VP_FULLYEAR", lambda s, m: budget.full_year_effect(s, m, where=("sats", "startmanad")),
                       (sats, startmanad), ("sats", "startmanad"))
 
@@ -525,7 +585,7 @@ def VP_FULLYEAR(sats, startmanad):
 @xw.arg("standardkostnad", ndim=2, err_to_str=True, doc="Standardkostnad per volymenhet")
 @_forms(Form(L.VOLUMES, "10;12;2"))
 @_described("Volymjustering: (ny volym − budgeterad volym) × standardkostnad.")
-def VP_VOLUMEADJ(budgeterad_volym, ny_volym, standardkostnad):
+def VP_VOLUMEADJ(budgeterad_volym, ny_volym, standardkostnad, caller=None):
     names = ("budgeterad_volym", "ny_volym", "standardkostnad")
     return _broadcast("VP_VOLUMEADJ", lambda a, b, c: budget.volume_adjustment(a, b, c, where=names),
                       (budgeterad_volym, ny_volym, standardkostnad), names)
@@ -536,7 +596,7 @@ def VP_VOLUMEADJ(budgeterad_volym, ny_volym, standardkostnad):
 @xw.arg("namn", err_to_str=True, doc="En regels eller kontrolls id (R2.oka.met, R3.nyckel.id_saknas) eller en parameter i regelboken (budget.thresholds.gron)")
 @_forms(Form(L.RULES, '"R2.oka.met"'), Form(L.RULEBOOK, '"goal.thresholds.uppfyllt"'))
 @_described("En regel i regelboken (vad den säger och vad den ger), eller värdet av en parameter.")
-def VP_RULE(namn):
+def VP_RULE(namn, caller=None):
     book = _book()
     if isinstance(namn, (list, tuple)):
         raise VPInputError("namn", None, "är ett område med flera celler; här behövs en regels namn i en cell.")
@@ -571,3 +631,4 @@ CATALOGUE = [VP_INDICATORSCORE, VP_INDICATORCOLOR, VP_EXPLAIN, VP_GOALSCORE, VP_
 def clear_caches():
     _ASSESSED.clear()
     _BUDGETS.clear()
+    _RECORDS.clear()
