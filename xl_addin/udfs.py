@@ -11,6 +11,10 @@ a traceback, and no text is longer than Excel can show in an array result (MAX_T
 full explanation is on the Översikt and Kontroll sheets). In a column, each bad cell shows its own
 reason and the others still compute. Arguments are ASCII (ingaende, riktvarde, ...) because VBA
 identifiers with å/ä/ö depend on the Windows code page; help texts are rendered from the rulebook.
+
+Which rulebook: in the classic add-in, the one the calling cell's workbook records on its Regelbok sheet
+(xlwings passes the calling cell as the reserved argument `caller`); elsewhere (Python, the `formulas`
+engine, the xlwings Server functions, which get only the caller's address) the one in force.
 """
 
 import contextlib
