@@ -99,29 +99,33 @@ def cmd_kolada(args):
     from .refresh import format_findings
     from .xlsx import XlsxBook, check_not_open, check_xlsx, workbook_lock
 
-    book = load_rulebook(args.rulebook) if args.rulebook else load_rulebook()
-    client = KoladaClient(book, url=args.url)
-    try:
-        if args.search:
-            try:
-                found = search(client, args.search)
-            except KoladaRequestError as exc:
-                raise VPError(f"--search \"{args.search}\": {exc.problem}.") from None
-            for ident, title, unit in found:
-                print(f"{ident}\t{unit or '-'}\t{title}")
-            print(f"{len(found)} KPI:er vars titel innehåller \"{args.search}\" (Källa: Kolada (RKA), CC BY 4.0).")
-            return 0
-        if not args.file:
-            raise VPError("vp kolada: ange arbetsboken (vp kolada FIL) eller --search \"ord\".")
-        path = Path(args.file)
-        check_xlsx(path)
-        check_not_open(path)
-        with workbook_lock(path, progress=_progress):
-            source = XlsxBook(path)
+    if args.search:
+        client = KoladaClient(_checked(load_rulebook(args.rulebook)), url=args.url)
+        try:
+            found = search(client, args.search)
+        except KoladaRequestError as exc:
+            raise VPError(f"--search \"{args.search}\": {exc.problem}.") from None
+        finally:
+            client.close()
+        for ident, title, unit in found:
+            print(f"{ident}\t{unit or '-'}\t{title}")
+        print(f"{len(found)} KPI:er vars titel innehåller \"{args.search}\" (Källa: Kolada (RKA), CC BY 4.0).")
+        return 0
+    if not args.file:
+        raise VPError("vp kolada: ange arbetsboken (vp kolada FIL) eller --search \"ord\".")
+    path = Path(args.file)
+    check_xlsx(path)
+    check_not_open(path)
+    with workbook_lock(path, progress=_progress):
+        source = XlsxBook(path)
+        # the workbook's own rulebook (its municipality, limits and comparison rule), as every command
+        book = _workbook_rulebook(source, args)
+        client = KoladaClient(book, url=args.url)
+        try:
             result = run_kolada(source, book, client, year=args.year, progress=_progress)
             backup = source.save()
-    finally:
-        client.close()
+        finally:
+            client.close()
     for notice in source.notices:
         _progress(f"Obs: {notice}.")
     print(f"Kolada: {result.fetched_rows} av {len(result.rows)} värden hämtade "

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from rules.errors import VPError, VPInputError
 from rules.indicator import grade_indicator
-from rules.rulebook import load_rulebook
 from rules.text import parameter_text
 from rules.values import format_number, key
 from workbook import layout as L
@@ -168,7 +167,8 @@ def rakna_om(book):
 
     rules.clear_caches()
     udfs.clear_caches()
-    rulebook = load_rulebook()  # read and checked again: a broken edit is reported here, not in 500 cells
+    # the workbook's rulebook, read and checked again: a broken edit is reported here, not in 500 cells
+    rulebook = rulebook_for(XlwingsBook(book))
     full = None
     try:
         full = book.app.api.CalculateFull  # Windows (COM): every formula, not only the dirty ones
@@ -280,13 +280,15 @@ def kolada(book, user=None):
     Everything is fetched before anything is written."""
     from workbook.kolada import KoladaClient, run_kolada
 
-    rulebook = load_rulebook()
-    client = KoladaClient(rulebook)
-    try:
-        _, result = _with_progress(book, lambda source: run_kolada(source, rulebook, client, user=user,
-                                                                   progress=source.progress))
-    finally:
-        client.close()
+    def work(source):
+        rulebook = rulebook_for(source)  # the workbook's own, as every action
+        client = KoladaClient(rulebook)
+        try:
+            return rulebook, run_kolada(source, rulebook, client, user=user, progress=source.progress)
+        finally:
+            client.close()
+
+    _, (rulebook, result) = _with_progress(book, work)
     written = (f"Kolada: {result.fetched_rows} av {len(result.rows)} värden hämtade till bladet "
                f"{L.KOLADA_VALUES} ({rulebook.data['kolada']['source']}).")
     found = (f"{len(result.findings)} fynd:\n{_findings_text(result.findings)}" if result.findings else "0 fynd.")

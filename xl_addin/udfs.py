@@ -323,6 +323,23 @@ def _frozen(grid):
     return tuple(tuple(row) if isinstance(row, (list, tuple)) else (row,) for row in grid)
 
 
+def _assessed_once(cache, book, tabell, assess):
+    """`assess()` of a table passed as a range, kept per (rulebook, the table's values): every goal or
+    budget formula passes the whole table, and the table changes far less often than it is read."""
+    try:
+        frozen = (book, _frozen(tabell))
+        hash(frozen)
+    except TypeError:
+        return assess()
+    if frozen in cache:
+        cache.move_to_end(frozen)
+        return cache[frozen]
+    cache[frozen] = assessment = assess()
+    if len(cache) > _ASSESSED_TABLES:
+        cache.popitem(last=False)
+    return assessment
+
+
 def _table_goals(tabell):
     """The goals of an indicator table passed as a range (header row included), assessed once."""
     book = _book()
@@ -331,21 +348,12 @@ def _table_goals(tabell):
         raise VPInputError("tabell", None, "ska vara indikatortabellen med rubrikraden (t.ex. Indikatortabell).")
     if _size(shape) > _MAX_CELLS:
         raise VPInputError("tabell", None, f"är för stor ({_size(shape)} celler; högst {_MAX_CELLS}).")
-    try:
-        frozen = (book, _frozen(tabell))
-        hash(frozen)
-    except TypeError:
-        frozen = None
-    if frozen is not None and frozen in _ASSESSED:
-        _ASSESSED.move_to_end(frozen)
-        return _ASSESSED[frozen]
-    _, rows = read_indicator_table("tabell", grid_rows(tabell), book.year, label="tabell:")
-    goals_by_group = rollup(grade_rows(rows, book), book)
-    if frozen is not None:
-        _ASSESSED[frozen] = goals_by_group
-        if len(_ASSESSED) > _ASSESSED_TABLES:
-            _ASSESSED.popitem(last=False)
-    return goals_by_group
+
+    def assess():
+        _, rows = read_indicator_table("tabell", grid_rows(tabell), book.year, label="tabell:")
+        return rollup(grade_rows(rows, book), book)
+
+    return _assessed_once(_ASSESSED, book, tabell, assess)
 
 
 def _goal_key(mal):
@@ -466,22 +474,13 @@ def _table_budget(tabell):
         raise VPInputError("tabell", None, "ska vara internbudgeten med rubrikraden (t.ex. Budgettabell).")
     if _size(_shape(tabell)) > _MAX_CELLS:
         raise VPInputError("tabell", None, f"är för stor ({_size(_shape(tabell))} celler; högst {_MAX_CELLS}).")
-    try:
-        frozen = (book, _frozen(tabell))
-        hash(frozen)
-    except TypeError:
-        frozen = None
-    if frozen is not None and frozen in _BUDGETS:
-        _BUDGETS.move_to_end(frozen)
-        return _BUDGETS[frozen]
-    required, optional = L.BUDGET_COLUMNS
-    table = find_table("tabell", grid_rows(tabell), list(required), list(optional), label="tabell:")
-    assessment = assess_budget(budget_records(table), None, L.budget_layout(), book)
-    if frozen is not None:
-        _BUDGETS[frozen] = assessment
-        if len(_BUDGETS) > _ASSESSED_TABLES:
-            _BUDGETS.popitem(last=False)
-    return assessment
+
+    def assess():
+        required, optional = L.BUDGET_COLUMNS
+        table = find_table("tabell", grid_rows(tabell), list(required), list(optional), label="tabell:")
+        return assess_budget(budget_records(table), None, L.budget_layout(), book)
+
+    return _assessed_once(_BUDGETS, book, tabell, assess)
 
 
 def _number(x):
