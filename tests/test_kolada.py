@@ -347,3 +347,41 @@ def test_a_unit_row_is_fetched_from_oudata(tmp_path):
     ou = next(row for row in result.rows if row[1] == "U28112")
     expected = next(r for r in DATA["ou_data"] if r["ou"] == "V15E018100101")["values"][0]["value"]
     assert ou[4] == "V15E018100101" and ou[7] == expected and ou[10] == "86\u00a0%"
+
+
+def test_vp_kolada_follows_the_rulebook_the_workbook_records(tmp_path, monkeypatch, capsys):
+    """The workbook's recorded rulebook (Regelbok!B3) decides where Kolada is, as it decides every other
+    command's rules: a rulebook whose `kolada.base_url` is the local replay server is the one used."""
+    import openpyxl
+
+    from rules.rulebook import rulebook_path
+    from workbook import rulebook_record
+
+    folder = tmp_path / "regelbocker"
+    folder.mkdir()
+    default = rulebook_path().read_text(encoding="utf-8")
+    monkeypatch.setattr(rulebook_record, "RULEBOOK_DIR", folder)
+    monkeypatch.delenv("VP_KOLADA_URL")  # only the rulebook names the server now
+    import socket
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def loopback_only(host, *args, **kwargs):  # were the default rulebook used, nothing leaves the machine
+        if host not in ("127.0.0.1", "localhost"):
+            raise socket.gaierror(f"{host}: bara 127.0.0.1 i testet")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+    path = tmp_path / "VP2025-exempel.xlsx"
+    path.write_bytes((Path(__file__).parents[1] / "workbook" / "VP2025-exempel.xlsx").read_bytes())
+    with KoladaReplay() as server:
+        own = default.replace('base_url = "https://api.kolada.se/v3"', f'base_url = "{server.url}"', 1)
+        assert own != default
+        (folder / "vp2025-lokal.toml").write_text(own, encoding="utf-8")
+        wb = openpyxl.load_workbook(path)
+        wb[L.RULEBOOK][f"B{L.RULEBOOK_RECORD_ROW}"] = "vp2025-lokal.toml"
+        wb[L.RULEBOOK][f"C{L.RULEBOOK_RECORD_ROW}"] = hashlib.sha256(own.encode("utf-8")).hexdigest()
+        wb.save(path)
+        assert main(["kolada", str(path)]) == 0, capsys.readouterr().err
+        assert server.requests  # fetched from the server the recorded rulebook names
+    assert read_values_sheet(XlsxBook(path, read_only=True))
