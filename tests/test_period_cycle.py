@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from docx import Document
 
+from test_followup import set_outcomes
 from workbook import layout as L
 from workbook.cli import main
 from workbook.refresh import run_refresh
@@ -69,15 +70,6 @@ def add_analysis(path, rows):
             ws.cell(row=last + offset, column=column, value=value)
     wb.save(path)
     return [last + offset for offset in range(1, len(rows) + 1)]
-
-
-def set_outcomes(path, outcomes):
-    table = XlsxBook(path).read_table(L.INDICATORS, [L.ID, L.OUTCOME])
-    wb = openpyxl.load_workbook(path)
-    for position, ident in enumerate(table.frame[L.ID]):
-        if ident in outcomes:
-            wb[L.INDICATORS][table.place(position, L.OUTCOME).cell] = outcomes[ident]
-    wb.save(path)
 
 
 def docx_text(path):
