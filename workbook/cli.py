@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from rules.engine import get_engine
@@ -27,16 +28,24 @@ def _workbook_rulebook(source, args):
     return _checked(rulebook_for(source, args.rulebook))
 
 
-def cmd_refresh(args):
-    from .refresh import format_findings, format_follow_up, format_overview, run_refresh
+@contextmanager
+def _writable_workbook(args):
+    """The file to write, checked (an .xlsx, not open in Excel) and locked, with the rulebook it follows:
+    a second command on the same file waits for the first, so no log row is lost."""
     from .xlsx import XlsxBook, check_not_open, check_xlsx, workbook_lock
 
     path = Path(args.file)
     check_xlsx(path)
     check_not_open(path)
-    with workbook_lock(path, progress=_progress):  # a second refresh of the file waits: no log row is lost
+    with workbook_lock(path, progress=_progress):
         source = XlsxBook(path)
-        book = _workbook_rulebook(source, args)
+        yield path, source, _workbook_rulebook(source, args)
+
+
+def cmd_refresh(args):
+    from .refresh import format_findings, format_follow_up, format_overview, run_refresh
+
+    with _writable_workbook(args) as (path, source, book):
         result = run_refresh(source, book, progress=_progress, period=args.period)
         backup = source.save()
     for notice in source.notices:
@@ -58,7 +67,6 @@ def cmd_approve(args):
     from . import layout as L
     from .approve import approve_period, reopen_period
     from .periodstate import PeriodFixed
-    from .xlsx import XlsxBook, check_not_open, check_xlsx, workbook_lock
 
     if bool(args.period) == bool(args.reopen):
         raise PeriodFixed("Ange antingen --period P --by NAMN (fastställ) eller --reopen P --reason \"...\" (öppna igen).")
@@ -66,12 +74,7 @@ def cmd_approve(args):
         raise PeriodFixed("--decision och --despite-findings hör till fastställandet, inte till --reopen.")
     if args.period and args.reason:
         raise PeriodFixed("--reason hör till --reopen; för att fastställa trots fynd: --despite-findings \"skäl\".")
-    path = Path(args.file)
-    check_xlsx(path)
-    check_not_open(path)
-    with workbook_lock(path, progress=_progress):
-        source = XlsxBook(path)
-        book = _workbook_rulebook(source, args)
+    with _writable_workbook(args) as (path, source, book):
         if args.reopen:
             done = reopen_period(source, args.reopen, args.reason, by=args.by, book=book)
         else:
@@ -97,7 +100,6 @@ def cmd_check(args):
 def cmd_kolada(args):
     from .kolada import KoladaClient, KoladaRequestError, run_kolada, search
     from .refresh import format_findings
-    from .xlsx import XlsxBook, check_not_open, check_xlsx, workbook_lock
 
     if args.search:
         client = KoladaClient(_checked(load_rulebook(args.rulebook)), url=args.url)
@@ -113,13 +115,8 @@ def cmd_kolada(args):
         return 0
     if not args.file:
         raise VPError("vp kolada: ange arbetsboken (vp kolada FIL) eller --search \"ord\".")
-    path = Path(args.file)
-    check_xlsx(path)
-    check_not_open(path)
-    with workbook_lock(path, progress=_progress):
-        source = XlsxBook(path)
-        # the workbook's own rulebook (its municipality, limits and comparison rule), as every command
-        book = _workbook_rulebook(source, args)
+    # the workbook's own rulebook (its municipality, limits and comparison rule), as every command
+    with _writable_workbook(args) as (path, source, book):
         client = KoladaClient(book, url=args.url)
         try:
             result = run_kolada(source, book, client, year=args.year, progress=_progress)
