@@ -564,11 +564,13 @@ def _user():
         return "okänd"
 
 
-def _indicator_ids(source, book):
-    try:
-        table = source.read_table(L.INDICATORS, [L.ID], [])
-    except (NotAVPWorkbook, VPError):
-        return None
+def _indicator_ids(source, book, table=None):
+    """The indicator table's ids; `table`: the table a refresh has already read (a large sheet is read once)."""
+    if table is None:
+        try:
+            table = source.read_table(L.INDICATORS, [L.ID], [])
+        except (NotAVPWorkbook, VPError):
+            return None
     return {v.key(cell_value(x)) for x in table.frame[L.ID] if v.key(cell_value(x))}
 
 
@@ -590,18 +592,20 @@ def _outputs_by_indicator(lines):
     return out
 
 
-def compare_findings(source, book, lines=None):
+def compare_findings(source, book, lines=None, indicators=None):
     """R15 checks against the indicator table: a typed Utfall that differs from the fetched outcome,
     and a KPI whose unit does not fit the indicator's. `lines`: Kolada-värden rows (None: read the
-    sheet; no sheet or no rows: nothing to compare)."""
+    sheet; no sheet or no rows: nothing to compare); `indicators`: the indicator table already read."""
     if lines is None:
         lines = read_values_sheet(source)
         if not lines:
             return []
-    try:
-        table = source.read_table(L.INDICATORS, [L.ID, L.OUTCOME], [L.BASELINE])
-    except (NotAVPWorkbook, VPError):
-        return []
+    table = indicators
+    if table is None:
+        try:
+            table = source.read_table(L.INDICATORS, [L.ID, L.OUTCOME], [L.BASELINE])
+        except (NotAVPWorkbook, VPError):
+            return []
     fetched = _outputs_by_indicator(lines)
     findings = []
     for position in range(len(table.frame)):
@@ -695,18 +699,19 @@ def missing_findings(source, book):
     return findings
 
 
-def check_findings(source, book):
+def check_findings(source, book, indicators=None):
     """All R15 findings `vp check` and a refresh add: the mapping's rows, missing figures, typed
-    outcomes that differ and units that do not fit (nothing is fetched)."""
+    outcomes that differ and units that do not fit (nothing is fetched). `indicators`: the indicator
+    table the refresh has already read."""
     if L.KOLADA not in source.sheet_names() and L.KOLADA_VALUES not in source.sheet_names():
         return []
     findings = []
     if L.KOLADA in source.sheet_names():
         try:
-            _, findings = read_mapping(source, book, None, _indicator_ids(source, book))
+            _, findings = read_mapping(source, book, None, _indicator_ids(source, book, indicators))
         except NotAVPWorkbook:
             findings = []
-    return findings + missing_findings(source, book) + compare_findings(source, book)
+    return findings + missing_findings(source, book) + compare_findings(source, book, indicators=indicators)
 
 
 # ----------------------------------------------------------------------------- search

@@ -325,7 +325,7 @@ def run_refresh(source, book=None, user=None, now=None, progress=None, write=Tru
     progress("Läser historiken och jämför med föregående period …")
     result.follow = follow_up(source, result, book, period, engine)
     result.findings.extend(period_findings(result.follow))
-    result.findings.extend(kolada_check_findings(source, book))  # R15: reads Kolada-värden, fetches nothing
+    result.findings.extend(kolada_check_findings(source, book, tables["indicators"]))  # R15: fetches nothing
     result.state = read_state(source, result, result.follow, book, engine)
     result.findings.extend(result.state.findings)
     result.findings.extend(record_findings(source, book))  # the workbook follows another rulebook
